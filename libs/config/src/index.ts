@@ -1,0 +1,2 @@
+export * from './logwarden-config';
+export * from './config.module';

@@ -1,0 +1,3 @@
+export * from './json-body.decorator';
+export * from './error-rendering';
+export * from './create-http-app';

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every Prometheus series Logwarden exports, on one registry per process. */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly ingestEvents = new Counter({
+    name: 'logwarden_ingest_events_total',
+    help: 'Events received, by protocol and outcome (accepted or rejected).',
+    labelNames: ['protocol', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestRejections = new Counter({
+    name: 'logwarden_ingest_rejections_total',
+    help: 'Events or requests refused, by protocol and reason.',
+    labelNames: ['protocol', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeCommitSeconds = new Histogram({
+    name: 'logwarden_store_batch_commit_seconds',
+    help: 'Time to commit one batch of events to the store.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly storeCommitRows = new Histogram({
+    name: 'logwarden_store_batch_events',
+    help: 'Events per committed store batch.',
+    buckets: [1, 10, 100, 1000, 5000, 10000, 20000],
+    registers: [this.registry],
+  });
+
+  readonly storeDuplicates = new Counter({
+    name: 'logwarden_store_duplicate_events_total',
+    help: 'Events not stored again because their id was already stored (replays).',
+    registers: [this.registry],
+  });
+
+  readonly pendingEvents = new Gauge({
+    name: 'logwarden_ingest_pending_events',
+    help: 'Events received but not yet durable.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'logwarden_' });
+  }
+
+  /** Adds a gauge whose value is read at scrape time. */
+  gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './processor.service';
+export * from './processor.module';

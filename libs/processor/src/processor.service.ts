@@ -1,0 +1,42 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { BUS, Bus, BusMessage, Topics } from '@logwarden/bus';
+import { Metrics } from '@logwarden/ops';
+import { EcsEvent, RawBatch, getField, normalizeBatch } from '@logwarden/schema';
+import { EVENT_STORE, EventStore } from '@logwarden/store';
+
+/** Per-group detection state stays in one partition when events are keyed by their source. */
+function eventKey(event: EcsEvent): string {
+  const source =
+    getField(event, 'container.id') ??
+    getField(event, 'container.name') ??
+    getField(event, 'host.name');
+  return `${event.tenant}/${typeof source === 'string' ? source : ''}`;
+}
+
+/** Turns raw records into stored ECS events: `logs.raw` → normalize → store → `logs.events`. */
+@Injectable()
+export class ProcessorService implements OnModuleInit {
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(Metrics) private readonly metrics: Metrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.subscribe<RawBatch>(Topics.raw, 'processor', (messages) => this.process(messages));
+  }
+
+  async process(messages: BusMessage<RawBatch>[]): Promise<void> {
+    const events: EcsEvent[] = [];
+    for (const message of messages) {
+      for (const event of normalizeBatch(message.value)) events.push(event);
+    }
+    const result = await this.store.append(events);
+    if (result.duplicates > 0) this.metrics.storeDuplicates.inc(result.duplicates);
+    const fresh: BusMessage<EcsEvent>[] = [];
+    events.forEach((event, i) => {
+      if (result.fresh[i]) fresh.push({ key: eventKey(event), value: event });
+    });
+    await this.bus.publish<EcsEvent>(Topics.events, fresh);
+  }
+}

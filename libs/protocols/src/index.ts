@@ -1,0 +1,29 @@
+export { ProtocolError, type ProtocolErrorOptions } from './protocol-error';
+export { decodeBody } from './body-decoding';
+export { decodeJsonLogs, type JsonLogError, type JsonLogsResult } from './json-logs';
+export type {
+  BulkAction,
+  BulkDocument,
+  BulkItemError,
+  BulkItemFailure,
+  BulkItemOutcome,
+  BulkItemSuccess,
+  BulkParseResult,
+  BulkRequestItem,
+  DocumentAction,
+} from './elasticsearch-bulk-types';
+export { DEFAULT_BULK_INDEX, parseBulk } from './elasticsearch-bulk';
+export { backpressureFailure, buildBulkResponse } from './elasticsearch-bulk-response';
+export { buildElasticsearchError } from './elasticsearch-errors';
+export {
+  catHealth,
+  clusterHealth,
+  clusterInfo,
+  licenseInfo,
+  xpackInfo,
+  type ClusterHealth,
+  type ClusterInfo,
+  type ClusterInfoOptions,
+  type LicenseInfo,
+  type XpackInfo,
+} from './elasticsearch-probes';

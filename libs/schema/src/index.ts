@@ -1,0 +1,11 @@
+export type { EcsEvent } from './ecs-event';
+export { getField } from './ecs-event';
+export type { RawBatch, RawRecord } from './raw-batch';
+export { normalizeBatch, TIMESTAMP_FAILURE_TAG } from './normalize';
+export { deriveEventId, OccurrenceCounter } from './event-id';
+export { formatTimestamp, parseTimestamp, TIMESTAMP_FIELDS } from './timestamp';
+export type { LogLevel } from './log-level';
+export { LEVEL_FIELDS, LOG_LEVELS, normalizeLogLevel } from './log-level';
+export { dedotKey, expandFields, readField } from './fields';
+export type { ImageReference } from './parsers/container-runtime';
+export { splitImageReference } from './parsers/container-runtime';

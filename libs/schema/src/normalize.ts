@@ -1,0 +1,213 @@
+import { EcsEvent } from './ecs-event';
+import { deriveEventId, OccurrenceCounter } from './event-id';
+import {
+  Doc,
+  expandFields,
+  expandInto,
+  homeScalars,
+  isPlainObject,
+  objectAt,
+  own,
+  readField,
+  setField,
+} from './fields';
+import { takeLogLevel } from './log-level';
+import { parseAccessLog } from './parsers/access-log';
+import {
+  mapKubernetesMetadata,
+  normalizeContainerImage,
+  unwrapContainerRuntime,
+} from './parsers/container-runtime';
+import {
+  isDockerEngineEvent,
+  isDockerStats,
+  mapDockerEngineEvent,
+  mapDockerStats,
+} from './parsers/docker-engine';
+import { parseKlogLine } from './parsers/klog';
+import {
+  isKubernetesAuditEvent,
+  kubernetesAuditItems,
+  mapKubernetesAuditEvent,
+} from './parsers/kubernetes-audit';
+import { liftFields, parseJsonObject, parseLogfmt, takeMessageText } from './parsers/message-body';
+import { parseSshdMessage } from './parsers/sshd';
+import { parseSyslogLine } from './parsers/syslog-line';
+import { RawBatch, RawRecord } from './raw-batch';
+import { formatTimestamp, parseTimestamp, TIMESTAMP_FIELDS } from './timestamp';
+
+/** Logstash's tag for an event whose `@timestamp` could not be read; the value moves to `_@timestamp`. */
+export const TIMESTAMP_FAILURE_TAG = '_timestampparsefailure';
+
+interface BatchContext {
+  tenant: string;
+  protocol: string;
+  receivedAt: number;
+  ingested: string;
+  occurrences: OccurrenceCounter;
+}
+
+/**
+ * Turns every record of a batch into ECS events, in order. A record normally
+ * gives one event; a Kubernetes audit `EventList` gives one per item (none
+ * for an empty list).
+ */
+export function normalizeBatch(batch: RawBatch): EcsEvent[] {
+  const receivedAt = Number.isFinite(batch.receivedAt) ? batch.receivedAt : Date.now();
+  const context: BatchContext = {
+    tenant: batch.tenant,
+    protocol: batch.protocol,
+    receivedAt,
+    ingested: formatTimestamp(receivedAt),
+    occurrences: new OccurrenceCounter(),
+  };
+  const events: EcsEvent[] = [];
+  for (const record of batch.records) {
+    const docs = parseRecord(record, receivedAt);
+    let occurrence: number | undefined;
+    for (let part = 0; part < docs.length; part++) {
+      const doc = docs[part];
+      finishEvent(doc, record, context);
+      const eventId = clientEventId(doc, record, part, docs.length);
+      if (eventId !== undefined) {
+        setField(doc, 'event.id', eventId);
+      } else {
+        occurrence ??= context.occurrences.next(record.raw);
+        const id = deriveEventId(context.tenant, record.index, record.raw, occurrence, part);
+        setField(doc, 'event.id', id);
+      }
+      events.push(doc as EcsEvent);
+    }
+  }
+  return events;
+}
+
+function parseRecord(record: RawRecord, referenceMs: number): Doc[] {
+  const data = record.data;
+  if (!isPlainObject(data)) return [{ message: record.raw }];
+  const items = kubernetesAuditItems(data);
+  if (items !== undefined) return items.map((item) => mapKubernetesAuditEvent(item, referenceMs));
+  const known = mapKnownDocument(data, referenceMs);
+  if (known !== undefined) return [known];
+
+  const doc = expandFields(data);
+  unwrapContainerRuntime(doc, referenceMs);
+  mapKubernetesMetadata(doc);
+  if (own(doc, 'message') === undefined) {
+    const text = takeMessageText(doc);
+    if (text !== undefined) doc.message = text;
+  }
+  parseMessage(doc, referenceMs);
+  return [doc];
+}
+
+/** Documents whose shape identifies them, whether sent as the record or as its JSON message. */
+function mapKnownDocument(obj: Doc, referenceMs: number): Doc | undefined {
+  if (isKubernetesAuditEvent(obj)) return mapKubernetesAuditEvent(obj, referenceMs);
+  if (isDockerEngineEvent(obj)) return mapDockerEngineEvent(obj, referenceMs);
+  if (isDockerStats(obj)) return mapDockerStats(obj, referenceMs);
+  return undefined;
+}
+
+/**
+ * Reads the message body: JSON and logfmt bodies are lifted into fields,
+ * known line formats are mapped (the message keeps the original line). Each
+ * line parser rejects on a first-character or substring check before any
+ * regular expression runs.
+ */
+function parseMessage(doc: Doc, referenceMs: number): void {
+  const message = own(doc, 'message');
+  if (isPlainObject(message)) {
+    liftFields(doc, message, undefined, referenceMs);
+    return;
+  }
+  if (typeof message !== 'string' || message.length === 0) return;
+
+  const json = parseJsonObject(message);
+  if (json !== undefined) {
+    const known = mapKnownDocument(json, referenceMs);
+    if (known !== undefined) expandInto(doc, known, true);
+    else liftFields(doc, json, message, referenceMs);
+    return;
+  }
+  const pairs = parseLogfmt(message);
+  if (pairs !== undefined) {
+    liftFields(doc, pairs, message, referenceMs);
+    return;
+  }
+  if (parseKlogLine(doc, message, referenceMs)) return;
+  const syslog = parseSyslogLine(doc, message, referenceMs);
+  const body = syslog === undefined ? message : syslog.body;
+  const program = syslog === undefined ? readField(doc, 'process.name') : syslog.program;
+  if (program === undefined || (typeof program === 'string' && program.startsWith('sshd'))) {
+    if (parseSshdMessage(doc, body)) return;
+  }
+  parseAccessLog(doc, body, referenceMs);
+}
+
+/** Fields every event carries, and the ones only Logwarden may set. */
+function finishEvent(doc: Doc, record: RawRecord, context: BatchContext): void {
+  resolveTimestamp(doc, context);
+  const level = takeLogLevel(doc);
+  if (level !== undefined) setField(doc, 'log.level', level);
+  normalizeContainerImage(doc);
+  homeScalars(doc);
+
+  const event = objectAt(doc, 'event', true);
+  event.ingested = context.ingested;
+  if (own(event, 'kind') === undefined) event.kind = 'event';
+  if (own(event, 'dataset') === undefined && record.index !== undefined && record.index !== '') {
+    event.dataset = record.index;
+  }
+  setField(doc, 'observer.ingest.protocol', context.protocol);
+  doc.tenant = context.tenant;
+}
+
+/**
+ * An id chosen by the client: the record's `_id`, else the event's own
+ * `event.id`. When one record expands into several events, the record id is
+ * suffixed with the item's position so the events stay distinct.
+ */
+function clientEventId(
+  doc: Doc,
+  record: RawRecord,
+  part: number,
+  parts: number,
+): string | undefined {
+  const hasRecordId = record.id !== undefined && record.id !== '';
+  if (hasRecordId && parts === 1) return record.id;
+  const eventId = readField(doc, 'event.id');
+  if (typeof eventId === 'string' && eventId !== '') return eventId;
+  if (typeof eventId === 'number') return String(eventId);
+  return hasRecordId ? `${record.id}:${part}` : undefined;
+}
+
+/**
+ * Sets `@timestamp` from the first field holding a valid time, else the
+ * receive time. A `@timestamp` that cannot be read is kept in `_@timestamp`
+ * and tagged, as Logstash does; other unreadable time fields stay as they are.
+ */
+function resolveTimestamp(doc: Doc, context: BatchContext): void {
+  for (const field of TIMESTAMP_FIELDS) {
+    const value = own(doc, field);
+    if (value === undefined) continue;
+    const ms = parseTimestamp(value, context.receivedAt);
+    if (ms !== undefined) {
+      if (field !== '@timestamp') delete doc[field];
+      doc['@timestamp'] = formatTimestamp(ms);
+      return;
+    }
+    if (field === '@timestamp') {
+      delete doc['@timestamp'];
+      doc['_@timestamp'] = value;
+      addTag(doc, TIMESTAMP_FAILURE_TAG);
+    }
+  }
+  doc['@timestamp'] = context.ingested;
+}
+
+function addTag(doc: Doc, tag: string): void {
+  const tags = own(doc, 'tags');
+  if (Array.isArray(tags)) tags.push(tag);
+  else doc.tags = tags === undefined ? [tag] : [tags, tag];
+}

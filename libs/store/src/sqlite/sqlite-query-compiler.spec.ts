@@ -1,0 +1,488 @@
+import Database from 'better-sqlite3';
+import { compileMatcher, eventTimeMillis, parseQuery, type QueryNode } from '@logwarden/query';
+import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
+
+const DDL = `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    container_name TEXT, host_name TEXT, service_name TEXT, log_level TEXT, dataset TEXT,
+    doc TEXT NOT NULL
+  );
+  CREATE VIRTUAL TABLE events_fts USING fts5(message, content='', contentless_delete=1);
+`;
+
+type Event = Record<string, unknown>;
+
+function event(id: string, timestamp: string, fields: Event): Event {
+  return {
+    '@timestamp': timestamp,
+    tenant: 'acme',
+    ...fields,
+    event: { id, ...(fields.event as Event) },
+  };
+}
+
+const at = (minute: number) => `2024-05-01T10:${String(minute).padStart(2, '0')}:00Z`;
+
+const EVENTS: Event[] = [
+  event('e1', at(0), {
+    message: 'Connection refused: connect to 10.0.0.1:5432 failed',
+    container: { name: 'api', privileged: false },
+    host: { name: 'node-1' },
+    service: { name: 'checkout' },
+    log: { level: 'error' },
+    event: { dataset: 'app.log', outcome: 'failure' },
+    http: { response: { status_code: 503 } },
+    user: { name: 'admin' },
+    source: { ip: '10.0.0.1' },
+    tags: ['prod', 'eu-west-1'],
+    network: { bytes: 1500 },
+    version: '1.10.0',
+  }),
+  event('e2', at(1), {
+    message: 'user=admin login failed (invalid password)',
+    container: { name: 'auth' },
+    host: { name: 'node-1' },
+    service: { name: 'auth' },
+    log: { level: 'warn' },
+    event: { dataset: 'auth.audit', outcome: 'failure' },
+    http: { response: { status_code: '401' } },
+    user: { name: 'Admin' },
+    source: { ip: '10.0.0.12' },
+    tags: ['prod'],
+    network: { bytes: '2048' },
+    version: '1.9.3',
+  }),
+  event('e3', at(2), {
+    message: 'GET /api/v1/login HTTP/1.1 401',
+    container: { name: 'nginx', privileged: true },
+    host: { name: 'node-2' },
+    log: { level: 'info' },
+    http: { response: { status_code: 401 } },
+    url: { path: '/api/v1/login' },
+    user: { name: 'administrator' },
+    source: { ip: '192.168.1.5' },
+    tags: [],
+    network: { bytes: 1e6 },
+  }),
+  event('e4', at(3), {
+    message: 'OOMKilled: container api exceeded memory',
+    container: { name: 'api', privileged: 'true' },
+    host: { name: 'node-2' },
+    log: { level: 'fatal' },
+    process: { pid: 1234 },
+    network: { bytes: -5 },
+    labels: { team: 'core', app: 'api' },
+  }),
+  event('e5', at(4), {
+    message: 'error: disk-full on /dev/sda1',
+    host: { name: 'node-3' },
+    log: { level: 'error' },
+    process: { pid: '1234' },
+    user: { name: ['alice', 'root'] },
+    tags: [null],
+    network: { bytes: '1.5e3' },
+  }),
+  event('e6', at(5), {
+    message: 'Error ERROR error',
+    log: { level: 'ERROR' },
+    event: { outcome: null },
+    http: { response: { status_code: 404 } },
+    process: { pid: 1234.5 },
+    network: { bytes: '12345678901234567890' },
+    tags: ['a*b'],
+  }),
+  event('e7', at(6), {
+    message: 'prefix tokens: errors erroring',
+    service: { name: 'billing' },
+    http: { response: { status_code: '404' } },
+    items: [{ name: 'x' }],
+    user: { name: 'bob' },
+  }),
+  event('e8', at(7), {
+    message: 'foo-bar baz',
+    http: { response: { status_code: 200 } },
+    tags: ['prod', 'us-east-1'],
+    version: '2.0.0',
+  }),
+  event('e9', at(8), {
+    message: 'foo bar-baz',
+    http: { response: { status_code: '200.0' } },
+  }),
+  event('e10', at(9), {
+    message: 'Café naïve ÉCOLE',
+    user: { name: 'José' },
+    version: '1.10.0-beta',
+  }),
+  event('e11', at(10), {
+    message: 'Привет мир',
+    container: { name: 'api-gateway' },
+    host: { name: 'node-10' },
+  }),
+  event('e12', at(11), {
+    container: { name: 'api' },
+    log: { level: 'debug' },
+    event: { outcome: 'success' },
+    http: { response: { status_code: 500 }, request: { method: 'POST' } },
+  }),
+  event('e13', at(12), {
+    message: 42,
+    container: { name: 'worker' },
+    log: { level: 'info' },
+    user: { name: null },
+  }),
+  event('e14', '2024-05-02T00:00:00Z', {
+    message: 'Failed password for root from 203.0.113.9 port 22 ssh2',
+    service: { name: 'sshd' },
+    log: { level: 'warn' },
+    event: { dataset: 'system.auth', outcome: 'failure' },
+    source: { ip: '203.0.113.9', port: 22 },
+    user: { name: 'root' },
+    tags: ['prod'],
+  }),
+  event('e15', '2024-04-30T23:59:59.999Z', {
+    message: 'audit: forbidden pods/exec by system:anonymous',
+    event: { dataset: 'kubernetes.audit' },
+    user: { name: 'system:anonymous' },
+    http: { response: { status_code: 403 } },
+    tags: ['k8s'],
+  }),
+  event('e16', '2024-05-01T12:00:00+02:00', {
+    message: 'shell spawned in container /bin/sh -c id',
+    container: { name: 'api', privileged: true },
+    process: { name: 'sh', command_line: '/bin/sh -c id' },
+  }),
+  event('e17', at(13), {
+    message: 'UPPER lower MiXeD',
+    labels: 'flat-string',
+    'dotted.key': 'v',
+  }),
+  event('e18', at(14), {
+    message: 'timeout after 30s; retry 3/5',
+    http: { response: { status_code: '0404' } },
+    network: { bytes: 0 },
+  }),
+  event('e19', at(15), {
+    message: 'a-b-c d',
+    tags: ['x', 'y', 'z'],
+    version: '10.0.0',
+  }),
+  event('e20', at(16), {
+    message: 'emoji 😀 test',
+    user: { name: '😀user' },
+  }),
+];
+
+const ALL_IDS = EVENTS.map((e) => (e.event as Event).id as string);
+const except = (...ids: string[]) => ALL_IDS.filter((id) => !ids.includes(id));
+const NOW = Date.parse('2024-05-02T00:00:00Z');
+
+/** [query, the ids it must match] */
+const CASES: [string, string[]][] = [
+  ['', ALL_IDS],
+  ['*', ALL_IDS],
+  ['NOT *', []],
+  // Promoted keyword columns: exact, case-sensitive; wildcards anchored.
+  ['container.name:api', ['e1', 'e4', 'e12', 'e16']],
+  ['container.name:API', []],
+  ['container.name:api*', ['e1', 'e4', 'e11', 'e12', 'e16']],
+  ['host.name:node-1*', ['e1', 'e2', 'e11']],
+  ['host.name:node-?', ['e1', 'e2', 'e3', 'e4', 'e5']],
+  ['log.level:error', ['e1', 'e5']],
+  ['log.level:error AND container.name:api', ['e1']],
+  ['event.dataset:auth.audit', ['e2']],
+  ['event.id:e3', ['e3']],
+  ['service.name:*', ['e1', 'e2', 'e7', 'e14']],
+  ['NOT container.name:api', except('e1', 'e4', 'e12', 'e16')],
+  // Numbers against numbers and numeric strings; quoted values stay strings.
+  ['http.response.status_code:404', ['e6', 'e7', 'e18']],
+  ['http.response.status_code:"404"', ['e6', 'e7']],
+  ['http.response.status_code:200', ['e8', 'e9']],
+  ['http.response.status_code:[400 TO 499]', ['e2', 'e3', 'e6', 'e7', 'e15', 'e18']],
+  ['http.response.status_code:{401 TO 404}', ['e15']],
+  ['http.response.status_code:>=500', ['e1', 'e12']],
+  ['http.response.status_code:<300', ['e8', 'e9']],
+  ['network.bytes:>1000', ['e1', 'e2', 'e3']],
+  ['network.bytes:<0', ['e4']],
+  ['network.bytes:[0 TO 1500]', ['e1', 'e18']],
+  ['network.bytes:{* TO 0}', ['e4']],
+  ['network.bytes:12345678901234567890', ['e6']],
+  ['process.pid:1234', ['e4', 'e5']],
+  ['process.pid:1234.5', ['e6']],
+  ['source.port:22', ['e14']],
+  // Booleans against booleans and "true"/"false".
+  ['container.privileged:true', ['e3', 'e4', 'e16']],
+  ['container.privileged:"true"', ['e3', 'e4', 'e16']],
+  ['container.privileged:false', ['e1']],
+  // Keyword fields in the JSON document: exact, case-sensitive, arrays match any element.
+  ['user.name:admin', ['e1']],
+  ['user.name:adm*', ['e1', 'e3']],
+  ['user.name:?dmin', ['e1', 'e2']],
+  ['user.name:root', ['e5', 'e14']],
+  ['user.name:system:anonymous', ['e15']],
+  ['user.name:"system:anonymous"', ['e15']],
+  ['user.name:😀*', ['e20']],
+  ['user.name:*', ['e1', 'e2', 'e3', 'e5', 'e7', 'e10', 'e14', 'e15', 'e20']],
+  ['NOT user.name:*', except('e1', 'e2', 'e3', 'e5', 'e7', 'e10', 'e14', 'e15', 'e20')],
+  ['tags:prod', ['e1', 'e2', 'e8', 'e14']],
+  ['NOT tags:prod', except('e1', 'e2', 'e8', 'e14')],
+  ['tags:*', ['e1', 'e2', 'e6', 'e8', 'e14', 'e15', 'e19']],
+  ['tags:a\\*b', ['e6']],
+  ['tags:a*b', ['e6']],
+  ['tags:eu-*', ['e1']],
+  ['source.ip:10.0.0.1', ['e1']],
+  ['source.ip:10.0.0.*', ['e1', 'e2']],
+  ['source.ip:10.0.0.?', ['e1']],
+  ['url.path:"/api/v1/login"', ['e3']],
+  ['url.path:/api/v1/*', ['e3']],
+  ['http.request.method:POST', ['e12']],
+  ['process.command_line:"/bin/sh -c id"', ['e16']],
+  ['event.outcome:failure', ['e1', 'e2', 'e14']],
+  ['NOT event.outcome:failure', except('e1', 'e2', 'e14')],
+  ['event.outcome:*', ['e1', 'e2', 'e12', 'e14']],
+  // Objects are not values; arrays are not traversed; dots always mean nesting.
+  ['labels:core', []],
+  ['labels.team:core', ['e4']],
+  ['labels:*', ['e4', 'e17']],
+  ['items.name:x', []],
+  ['dotted.key:v', []],
+  // String ranges compare by code point.
+  ['version:[1.10.0 TO 2.0.0]', ['e1', 'e2', 'e8', 'e10', 'e19']],
+  ['version:>"1.9"', ['e2', 'e8', 'e19']],
+  ['version:>1.9', []],
+  // Full text on message: case-insensitive tokens, prefixes, phrases, punctuation.
+  ['refused', ['e1']],
+  ['REFUSED', ['e1']],
+  ['connect*', ['e1']],
+  ['err*', ['e5', 'e6', 'e7']],
+  ['error', ['e5', 'e6']],
+  ['"login failed"', ['e2']],
+  ['"failed login"', []],
+  ['foo-bar', ['e8', 'e9']],
+  ['"bar baz"', ['e8', 'e9']],
+  ['foo-ba*', ['e8', 'e9']],
+  ['"baz foo"', []],
+  ['cafe ECOLE', ['e10']],
+  ['naïve', ['e10']],
+  ['привет', ['e11']],
+  ['message:api', ['e3', 'e4']],
+  ['message:*', except('e12')],
+  ['10.0.0.1', ['e1']],
+  ['"30s" retry 3/5', ['e18']],
+  ['a-b-c', ['e19']],
+  ['emoji', ['e20']],
+  ['42', []],
+  ['NOT refused', except('e1')],
+  // Boolean structure and precedence.
+  ['api AND NOT container.name:api', ['e3']],
+  ['(log.level:error OR log.level:warn) AND NOT service.name:auth', ['e1', 'e5', 'e14']],
+  ['log.level:error OR log.level:warn AND service.name:sshd', ['e1', 'e5', 'e14']],
+  ['-log.level:error -log.level:warn', except('e1', 'e2', 'e5', 'e14')],
+  ['failed OR refused OR forbidden', ['e1', 'e2', 'e14', 'e15']],
+  ['NOT (tags:prod OR tags:k8s) AND tags:*', ['e6', 'e19']],
+  [
+    'user.name:root OR (container.name:api AND NOT log.level:error)',
+    ['e4', 'e5', 'e12', 'e14', 'e16'],
+  ],
+  // Event time as epoch milliseconds, with offsets and date math.
+  [
+    '@timestamp:[2024-05-01T10:00:00Z TO 2024-05-01T10:05:00Z]',
+    ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e16'],
+  ],
+  ['@timestamp:<2024-05-01', ['e15']],
+  ['@timestamp:>=now-1d', except('e15')],
+  ['@timestamp:[now-1d/d TO now-1d/d]', except('e14', 'e15')],
+  ['@timestamp:"2024-05-01T12:00:00+02:00"', ['e1', 'e16']],
+  ['container.name:api AND @timestamp:>2024-05-01T10:01:00Z', ['e4', 'e12']],
+];
+
+function openDatabase(events: Event[]): Database.Database {
+  const db = new Database(':memory:');
+  db.exec(DDL);
+  const insert = db.prepare(
+    `INSERT INTO events (id, tenant, ts, container_name, host_name, service_name, log_level, dataset, doc)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertText = db.prepare('INSERT INTO events_fts (rowid, message) VALUES (?, ?)');
+  const stringAt = (e: Event, path: string): string | null => {
+    const value = path
+      .split('.')
+      .reduce<unknown>((node, key) => (node as Event | undefined)?.[key], e);
+    return typeof value === 'string' ? value : null;
+  };
+  for (const e of events) {
+    const { lastInsertRowid } = insert.run(
+      (e.event as Event).id,
+      e.tenant,
+      eventTimeMillis(e['@timestamp']),
+      stringAt(e, 'container.name'),
+      stringAt(e, 'host.name'),
+      stringAt(e, 'service.name'),
+      stringAt(e, 'log.level'),
+      stringAt(e, 'event.dataset'),
+      JSON.stringify(e),
+    );
+    if (typeof e.message === 'string') insertText.run(lastInsertRowid, e.message);
+  }
+  return db;
+}
+
+describe('compileSqliteWhere', () => {
+  let db: Database.Database;
+  beforeAll(() => (db = openDatabase(EVENTS)));
+  afterAll(() => db.close());
+
+  const sqlIds = (node: QueryNode): string[] => {
+    const { sql, params } = compileSqliteWhere(node);
+    return db
+      .prepare(`SELECT id FROM events e WHERE ${sql} ORDER BY seq`)
+      .pluck()
+      .all(...params) as string[];
+  };
+  const memoryIds = (node: QueryNode): string[] => {
+    const matches = compileMatcher(node);
+    return EVENTS.filter(matches).map((e) => (e.event as Event).id as string);
+  };
+
+  it('has a table covering at least 40 queries', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(CASES)('%s: SQLite and the in-memory matcher both match %j', (query, expected) => {
+    const node = parseQuery(query, { now: NOW });
+    expect(sqlIds(node)).toEqual(expected);
+    expect(memoryIds(node)).toEqual(expected);
+  });
+
+  it('agrees with the in-memory matcher on hundreds of random queries', () => {
+    const leaves = [
+      'container.name:api',
+      'log.level:error',
+      'log.level:warn',
+      'user.name:root',
+      'user.name:adm*',
+      'tags:prod',
+      'tags:*',
+      'http.response.status_code:404',
+      'http.response.status_code:[400 TO 499]',
+      'network.bytes:>1000',
+      'process.pid:1234',
+      'container.privileged:true',
+      'event.outcome:*',
+      'version:>1.9',
+      'labels.team:core',
+      'failed',
+      'err*',
+      '"login failed"',
+      'foo-bar',
+      'api',
+      '@timestamp:>=2024-05-01T10:05:00Z',
+      'source.ip:10.0.0.*',
+      'message:*',
+      'host.name:node-?',
+    ];
+    const random = seededRandom(7);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const build = (depth: number): string => {
+      if (depth === 0 || random() < 0.3) return (random() < 0.25 ? 'NOT ' : '') + pick(leaves);
+      const parts = Array.from({ length: 2 + Math.floor(random() * 3) }, () => build(depth - 1));
+      const joined = parts.join(pick([' AND ', ' OR ', ' ']));
+      return random() < 0.3 ? `NOT (${joined})` : `(${joined})`;
+    };
+    for (let i = 0; i < 400; i++) {
+      const node = parseQuery(build(3), { now: NOW });
+      expect(sqlIds(node)).toEqual(memoryIds(node));
+    }
+  });
+
+  it('agrees with the in-memory matcher on text nodes built without the parser', () => {
+    for (const value of ['', '...', 'ERROR', 'foo bar', 'Foo-BAR baz', 'naive', 'e']) {
+      for (const prefix of [false, true]) {
+        const node: QueryNode = { kind: 'text', value, prefix };
+        expect(sqlIds(node)).toEqual(memoryIds(node));
+        expect(sqlIds({ kind: 'not', child: node })).toEqual(
+          memoryIds({ kind: 'not', child: node }),
+        );
+        const merged: QueryNode = {
+          kind: 'and',
+          children: [node, { kind: 'text', value: 'foo', prefix: false }],
+        };
+        expect(sqlIds(merged)).toEqual(memoryIds(merged));
+      }
+    }
+  });
+
+  it('passes every value as a parameter, so quotes in values cannot change the SQL', () => {
+    const hostile = `x' OR 1=1; DROP TABLE events; --`;
+    const node = parseQuery(`user.name:"${hostile}" OR container.name:"${hostile}"`);
+    const { sql, params } = compileSqliteWhere(node);
+    expect(sql).not.toContain('DROP');
+    expect(params).toContain(hostile);
+    expect(sqlIds(node)).toEqual([]);
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(EVENTS.length);
+  });
+
+  it('compiles a promoted field to a plain column comparison that can use an index', () => {
+    expect(compileSqliteWhere(parseQuery('container.name:api'))).toEqual({
+      sql: 'e.container_name = ?',
+      params: ['api'],
+    });
+    const indexed = new Database(':memory:');
+    indexed.exec(DDL);
+    indexed.exec('CREATE INDEX events_container ON events (container_name)');
+    const { sql, params } = compileSqliteWhere(parseQuery('container.name:api*'));
+    const plan = indexed
+      .prepare(`EXPLAIN QUERY PLAN SELECT id FROM events e WHERE ${sql}`)
+      .all(...params) as { detail: string }[];
+    expect(plan.map((step) => step.detail).join('\n')).toContain('USING INDEX events_container');
+    indexed.close();
+  });
+
+  it('runs queries with thousands of terms, beyond SQLite expression depth limits', () => {
+    expect(sqlIds(parseQuery(Array.from({ length: 1000 }, () => 'a:1').join(' ')))).toEqual([]);
+    const terms: QueryNode[] = Array.from({ length: 3000 }, (_, i) => ({
+      kind: 'term',
+      field: i % 2 ? 'container.name' : 'user.name',
+      value: `v${i}`,
+    }));
+    expect(sqlIds({ kind: 'and', children: terms })).toEqual([]);
+    expect(sqlIds({ kind: 'or', children: [...terms, parseQuery('user.name:root')] })).toEqual([
+      'e5',
+      'e14',
+    ]);
+  });
+
+  it('searches all full-text words of a group with one FTS lookup', () => {
+    const { sql } = compileSqliteWhere(parseQuery('connection refused log.level:error'));
+    expect(sql.match(/events_fts MATCH/g)).toHaveLength(1);
+  });
+
+  it('accepts an extended column map', () => {
+    const columns = { ...SQLITE_FIELD_COLUMNS, 'user.name': 'user_name' };
+    expect(compileSqliteWhere(parseQuery('user.name:root'), columns).sql).toBe('e.user_name = ?');
+  });
+});
+
+describe('jsonPath', () => {
+  it('quotes every key so field names with special characters stay one key', () => {
+    expect(jsonPath('kubernetes.labels.app/name')).toBe('$."kubernetes"."labels"."app/name"');
+    expect(jsonPath('@timestamp')).toBe('$."@timestamp"');
+  });
+
+  it('refuses a field name SQLite JSON paths cannot express', () => {
+    expect(() => jsonPath('a"b')).toThrow(/a"b/);
+  });
+});
+
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

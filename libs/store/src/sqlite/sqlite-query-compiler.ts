@@ -1,0 +1,228 @@
+import {
+  MAX_NUMERIC_DIGITS,
+  TIMESTAMP_FIELD,
+  rangeComparisons,
+  termTargets,
+  textTokens,
+  translateWildcard,
+  type QueryNode,
+  type RangeNode,
+  type TermNode,
+  type TextNode,
+  type WildcardDialect,
+  type WildcardNode,
+} from '@logwarden/query';
+
+/**
+ * Fields stored in their own column of `events` (alias `e`), so filters on them use
+ * indexes. The `@timestamp` column holds `eventTimeMillis(@timestamp)`; every other
+ * column holds the field's value when it is a string and NULL otherwise.
+ */
+export const SQLITE_FIELD_COLUMNS: Readonly<Record<string, string>> = {
+  [TIMESTAMP_FIELD]: 'ts',
+  'container.name': 'container_name',
+  'host.name': 'host_name',
+  'service.name': 'service_name',
+  'log.level': 'log_level',
+  'event.dataset': 'dataset',
+  'event.id': 'id',
+};
+
+export interface SqliteWhere {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Compiles a query into a WHERE expression over `events e` (plus `events_fts`, whose
+ * rowid is `e.seq`). It matches exactly the events `compileMatcher` matches; every
+ * value is a bound parameter.
+ */
+export function compileSqliteWhere(
+  node: QueryNode,
+  columns: Readonly<Record<string, string>> = SQLITE_FIELD_COLUMNS,
+): SqliteWhere {
+  const params: unknown[] = [];
+  const sql = new WhereCompiler(columns, params).compile(node);
+  return { sql, params };
+}
+
+/** The SQLite JSON path of a dotted field inside `doc`, with every key quoted. */
+export function jsonPath(field: string): string {
+  if (field.includes('"')) throw new Error(`Field ${field} cannot be queried: it contains '"'`);
+  return `$${field
+    .split('.')
+    .map((key) => `."${key}"`)
+    .join('')}`;
+}
+
+/**
+ * SQL for one scalar value of each JSON type the predicate can match; `value` is the
+ * SQL expression holding it. An absent entry means values of that type never match.
+ */
+interface ScalarPredicate {
+  text?: (value: string) => string;
+  number?: (value: string) => string;
+  boolean?: boolean;
+}
+
+const GLOB: WildcardDialect = {
+  anyRun: '*',
+  oneChar: '?',
+  literal: (char) => ('*?['.includes(char) ? `[${char}]` : char),
+};
+
+class WhereCompiler {
+  constructor(
+    private readonly columns: Readonly<Record<string, string>>,
+    private readonly params: unknown[],
+  ) {}
+
+  compile(node: QueryNode): string {
+    switch (node.kind) {
+      case 'all':
+        return '1';
+      case 'and':
+      case 'or':
+        return this.junction(node.kind, node.children);
+      case 'not':
+        // A comparison with a NULL column is NULL, and NOT NULL would drop the row;
+        // a missing value means "no match", so NOT of it must match.
+        return `NOT coalesce(${this.compile(node.child)}, 0)`;
+      case 'text': {
+        const query = ftsQuery(node);
+        return query === undefined ? '0' : this.ftsMatch(query);
+      }
+      case 'exists':
+        return this.exists(node.field);
+      default:
+        return this.field(node.field, this.predicate(node));
+    }
+  }
+
+  /**
+   * All full-text children become one FTS5 MATCH (`"a" AND "b"`): one index lookup
+   * instead of one per word.
+   */
+  private junction(kind: 'and' | 'or', children: QueryNode[]): string {
+    const texts = children.filter((child): child is TextNode => child.kind === 'text');
+    const parts = children.filter((child) => child.kind !== 'text').map((c) => this.compile(c));
+    const queries = texts.map(ftsQuery);
+    const searchable = queries.filter((query): query is string => query !== undefined);
+    if (kind === 'and' && searchable.length < queries.length) parts.push('0');
+    else if (searchable.length > 0) {
+      parts.push(this.ftsMatch(searchable.join(kind === 'and' ? ' AND ' : ' OR ')));
+    }
+    return join(parts, kind === 'and' ? 'AND' : 'OR');
+  }
+
+  private ftsMatch(query: string): string {
+    return `e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${this.param(query)})`;
+  }
+
+  private exists(field: string): string {
+    const column = this.columns[field];
+    if (column !== undefined) return `e.${column} IS NOT NULL`;
+    const path = jsonPath(field);
+    return (
+      `(json_type(e.doc, ${this.param(path)}) = 'object' OR EXISTS (SELECT 1 FROM ` +
+      `json_each(e.doc, ${this.param(path)}) AS j ` +
+      `WHERE typeof(j.key) <> 'text' AND j.type <> 'null'))`
+    );
+  }
+
+  private field(field: string, predicate: ScalarPredicate): string {
+    const column = this.columns[field];
+    if (column !== undefined) {
+      const ofType = field === TIMESTAMP_FIELD ? predicate.number : predicate.text;
+      return ofType ? ofType(`e.${column}`) : '0';
+    }
+    const branches: ((value: string) => string)[] = [];
+    const { text, number, boolean } = predicate;
+    if (text) branches.push((v) => `j.type = 'text' AND ${text(v)}`);
+    if (number) branches.push((v) => `j.type IN ('integer', 'real') AND ${number(v)}`);
+    if (boolean !== undefined) branches.push(() => `j.type = '${boolean ? 'true' : 'false'}'`);
+    if (branches.length === 0) return '0';
+    // json_each yields the value itself when it is a scalar (key NULL), the elements
+    // of an array (integer keys), and the members of an object (text keys), which
+    // must not count.
+    const path = this.param(jsonPath(field));
+    return (
+      `EXISTS (SELECT 1 FROM json_each(e.doc, ${path}) AS j WHERE typeof(j.key) <> 'text' ` +
+      `AND (${branches.map((branch) => `(${branch('j.atom')})`).join(' OR ')}))`
+    );
+  }
+
+  private predicate(node: TermNode | WildcardNode | RangeNode): ScalarPredicate {
+    switch (node.kind) {
+      case 'term': {
+        const targets = termTargets(node.value);
+        const { string, numericString, number } = targets;
+        return {
+          text:
+            string !== undefined
+              ? (v) => `${v} = ${this.param(string)}`
+              : numericString !== undefined
+                ? (v) => `${numericText(v)} AND CAST(${v} AS REAL) = ${this.param(numericString)}`
+                : undefined,
+          number: number !== undefined ? (v) => `${v} = ${this.param(number)}` : undefined,
+          boolean: targets.boolean,
+        };
+      }
+      case 'wildcard':
+        return { text: (v) => `${v} GLOB ${this.param(translateWildcard(node.pattern, GLOB))}` };
+      case 'range': {
+        const { numeric, comparisons } = rangeComparisons(node);
+        const compare = (v: string): string =>
+          comparisons
+            .map(({ operator, bound }) => `${v} ${operator} ${this.param(bound)}`)
+            .join(' AND ');
+        return numeric
+          ? {
+              text: (v) => `${numericText(v)} AND ${compare(`CAST(${v} AS REAL)`)}`,
+              number: compare,
+            }
+          : { text: compare };
+      }
+    }
+  }
+
+  private param(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+}
+
+/**
+ * The FTS5 query for a text node: its tokens as one quoted phrase, `*` marking the last
+ * as a prefix. Tokens hold only letters and digits, so quoting needs no escaping.
+ */
+function ftsQuery(node: TextNode): string | undefined {
+  const tokens = textTokens(node.value);
+  if (tokens.length === 0) return undefined;
+  return `"${tokens.join(' ')}"${node.prefix ? '*' : ''}`;
+}
+
+/** SQL for `parseNumericString(value) !== undefined`, built from GLOB since SQLite has no regex. */
+function numericText(value: string): string {
+  return (
+    `(${value} GLOB '[0-9]*' OR ${value} GLOB '-[0-9]*') ` +
+    `AND substr(${value}, 2) NOT GLOB '*[^0-9.]*' ` +
+    `AND ${value} NOT GLOB '*.*.*' AND ${value} NOT GLOB '*.' ` +
+    `AND length(${value}) - (${value} GLOB '-*') - (${value} GLOB '*.*') <= ${MAX_NUMERIC_DIGITS}`
+  );
+}
+
+/**
+ * Joins as a balanced tree: SQLite nests `a AND b AND c ...` one level per operand and
+ * rejects expressions deeper than 1000, which a long query would otherwise reach.
+ */
+function join(parts: string[], operator: 'AND' | 'OR'): string {
+  if (parts.length === 0) return operator === 'AND' ? '1' : '0';
+  const build = (from: number, to: number): string => {
+    if (to - from === 1) return `(${parts[from]})`;
+    const middle = (from + to) >> 1;
+    return `(${build(from, middle)} ${operator} ${build(middle, to)})`;
+  };
+  return build(0, parts.length);
+}

@@ -1,0 +1,62 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { CONFIG, LogwardenConfig } from '@logwarden/config';
+import { Metrics, Readiness } from '@logwarden/ops';
+import { EVENT_STORE } from './event-store.port';
+import { KEY_STORE } from './key-store.port';
+import { RetentionService } from './retention.service';
+import { SqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { SqliteKeyStore } from './sqlite/sqlite-key-store';
+
+/** Reports the database's state, and closes it last, after the HTTP server has drained. */
+class SqliteLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(SqliteDatabase) private readonly database: SqliteDatabase,
+    @Inject(EVENT_STORE) private readonly events: SqliteEventStore,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) private readonly metrics: Metrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('store', () => this.events.isReady());
+    this.metrics.gauge('logwarden_store_size_bytes', 'Size of the store on disk.', () =>
+      this.events.sizeBytes(),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.events.flush();
+    this.database.close();
+  }
+}
+
+@Global()
+@Module({})
+export class StoreModule {
+  /** SQLite under the data directory: the single-host store. */
+  static embedded(): DynamicModule {
+    return {
+      module: StoreModule,
+      providers: [
+        {
+          provide: SqliteDatabase,
+          inject: [CONFIG],
+          useFactory: (config: LogwardenConfig) =>
+            new SqliteDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }),
+        },
+        { provide: EVENT_STORE, useClass: SqliteEventStore },
+        { provide: KEY_STORE, useClass: SqliteKeyStore },
+        SqliteLifecycle,
+        RetentionService,
+      ],
+      exports: [EVENT_STORE, KEY_STORE],
+    };
+  }
+}
