@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '@logwarden/config';
 import { createHttpApp } from '@logwarden/http';
 import { AppModule } from './app.module';
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.log(`${signal} received, shutting down`);
     // Keep-alive connections that finish a request after close began would otherwise linger for keepAliveTimeout.
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => process.exit(0),
