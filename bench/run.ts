@@ -363,6 +363,7 @@ async function main(): Promise<void> {
     hosts: SETTINGS.hosts,
     anchorMs,
     spanMs: SETTINGS.spanMs,
+    total: SETTINGS.totalEvents,
   });
   // Every body is built before the server starts: the client shares two cores with it.
   console.log(`building ${number(SETTINGS.totalEvents)} events...`);

@@ -22,7 +22,12 @@ export interface WorkloadOptions {
   /** Events are stamped in [anchorMs - spanMs, anchorMs). */
   anchorMs: number;
   spanMs: number;
+  /** Events the run will generate; times advance evenly across them. */
+  total: number;
 }
+
+/** Containers' clocks and flush intervals disagree by up to this much. */
+const JITTER_MS = 2_000;
 
 interface Container {
   name: string;
@@ -257,7 +262,9 @@ export class Workload {
     const container = this.containers[Math.floor(r() * this.containers.length)];
     const lvl = level(r);
     const message = pick(r, MESSAGES[lvl])(r);
-    const age = 1 + Math.floor(r() * (this.options.spanMs - 1));
+    // Shippers tail logs in order, so times advance through the run, slightly out of order.
+    const progress = (this.ages.length + 0.5) / this.options.total;
+    const age = Math.max(1, Math.round(this.options.spanMs * (1 - progress) + r() * JITTER_MS));
     const rest =
       `"message":${JSON.stringify(message)},"log":{"level":"${lvl}","offset":${container.offset}},` +
       `"container":{"name":"${container.name}","id":"${container.id}",` +

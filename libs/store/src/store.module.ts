@@ -31,8 +31,8 @@ class SqliteLifecycle implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  onApplicationShutdown(): void {
-    this.events.flush();
+  async onApplicationShutdown(): Promise<void> {
+    await this.events.close();
     this.database.close();
   }
 }

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Statement } from 'better-sqlite3';
 import { EcsEvent, getField } from '@logwarden/schema';
-import { eventTimeMillis } from '@logwarden/query';
 import { Metrics } from '@logwarden/ops';
 import {
   AggregationRequest,
@@ -14,123 +12,44 @@ import {
   TOTAL_HITS_LIMIT,
 } from '../event-store.port';
 import { SqliteDatabase } from './sqlite-database';
+import { SqliteWriter } from './sqlite-writer';
+import { ROW_WIDTH } from './sqlite-writer.protocol';
 import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
 
-type Row = [
-  id: string,
-  tenant: string,
-  ts: number,
-  container: string | null,
-  host: string | null,
-  service: string | null,
-  level: string | null,
-  dataset: string | null,
-  doc: string,
-  message: string | null,
-];
-
-interface PendingAppend {
-  rows: Row[];
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Large transactions are what make SQLite fast; this many rows is about 20 ms of work. */
-const MAX_ROWS_PER_TRANSACTION = 20_000;
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
 /**
- * Events in SQLite. Appends from concurrent requests are group-committed: each
- * caller queues its rows and every queued row goes in one transaction on the
- * next turn of the event loop, so many small shipper batches cost one commit.
+ * Events in SQLite: writes go to the writer thread (see sqlite-writer.worker.ts),
+ * reads run here on a connection of their own, concurrently thanks to WAL.
  */
 @Injectable()
 export class SqliteEventStore implements EventStore {
-  private readonly insertEvent: Statement;
-  private readonly insertText: Statement;
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly writer: SqliteWriter;
 
   constructor(
-    private readonly database: SqliteDatabase,
-    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(SqliteDatabase) private readonly database: SqliteDatabase,
+    @Inject(Metrics) metrics: Metrics,
   ) {
-    const db = database.db;
-    this.insertEvent = db.prepare(
-      `INSERT INTO events (id, tenant, ts, container_name, host_name, service_name, log_level, dataset, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO NOTHING`,
+    this.writer = new SqliteWriter(
+      { path: database.path, synchronous: database.options.synchronous },
+      (seconds, rows) => {
+        metrics.storeCommitSeconds.observe(seconds);
+        metrics.storeCommitRows.observe(rows);
+      },
     );
-    this.insertText = db.prepare('INSERT INTO events_fts (rowid, message) VALUES (?, ?)');
   }
 
-  append(events: EcsEvent[]): Promise<AppendResult> {
-    if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, fresh: [] });
-    const rows = events.map(toRow);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  async append(events: EcsEvent[]): Promise<AppendResult> {
+    if (events.length === 0) return { stored: 0, duplicates: 0, fresh: [] };
+    const rows = new Array<unknown>(events.length * ROW_WIDTH);
+    events.forEach((event, i) => writeRow(event, rows, i * ROW_WIDTH));
+    const flags = await this.writer.append(rows);
+    const fresh = Array.from(flags, (flag) => flag === 1);
+    const stored = fresh.filter(Boolean).length;
+    return { stored, duplicates: events.length - stored, fresh };
   }
 
-  /** Commits everything queued, in transactions of bounded size. */
-  flush(): void {
-    this.flushScheduled = false;
-    while (this.queue.length > 0) {
-      const batch: PendingAppend[] = [];
-      let rows = 0;
-      while (
-        this.queue.length > 0 &&
-        (rows === 0 || rows + this.queue[0].rows.length <= MAX_ROWS_PER_TRANSACTION)
-      ) {
-        const next = this.queue.shift()!;
-        rows += next.rows.length;
-        batch.push(next);
-      }
-      this.commit(batch, rows);
-    }
-  }
-
-  private commit(batch: PendingAppend[], rowCount: number): void {
-    const started = process.hrtime.bigint();
-    const results: AppendResult[] = [];
-    try {
-      this.database.db.transaction(() => {
-        for (const pending of batch) {
-          let stored = 0;
-          const fresh = new Array<boolean>(pending.rows.length);
-          pending.rows.forEach((row, i) => {
-            const info = this.insertEvent.run(
-              row[0],
-              row[1],
-              row[2],
-              row[3],
-              row[4],
-              row[5],
-              row[6],
-              row[7],
-              row[8],
-            );
-            fresh[i] = info.changes > 0;
-            if (!fresh[i]) return;
-            stored++;
-            if (row[9] !== null) this.insertText.run(info.lastInsertRowid, row[9]);
-          });
-          results.push({ stored, duplicates: pending.rows.length - stored, fresh });
-        }
-      })();
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    this.metrics.storeCommitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    this.metrics.storeCommitRows.observe(rowCount);
-    batch.forEach((pending, i) => pending.resolve(results[i]));
+  /** Commits what is queued and stops the writer. */
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
@@ -202,18 +121,8 @@ export class SqliteEventStore implements EventStore {
     return rows.map((row) => ({ value: row.value, count: row.count }));
   }
 
-  async deleteOlderThan(cutoff: number, limit: number): Promise<number> {
-    const db = this.database.db;
-    const tenants = db.prepare('SELECT DISTINCT tenant FROM events').pluck().all() as string[];
-    const remove = db.prepare(
-      'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant = ? AND ts < ? LIMIT ?)',
-    );
-    let deleted = 0;
-    for (const tenant of tenants) {
-      if (deleted >= limit) break;
-      deleted += remove.run(tenant, cutoff, limit - deleted).changes;
-    }
-    return deleted;
+  deleteOlderThan(cutoff: number, limit: number): Promise<number> {
+    return this.writer.deleteOlderThan(cutoff, limit);
   }
 
   sizeBytes(): number {
@@ -221,7 +130,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   isReady(): boolean {
-    return this.database.isOpen();
+    return this.database.isOpen() && this.writer.isAlive();
   }
 
   /** Tenant, time range and query as one WHERE clause over alias `e`. */
@@ -234,18 +143,22 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function toRow(event: EcsEvent): Row {
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Lays out one event's columns in the writer's flat row format. */
+function writeRow(event: EcsEvent, rows: unknown[], at: number): void {
   const message = event.message;
-  return [
-    event.event.id,
-    event.tenant,
-    eventTimeMillis(event['@timestamp']) ?? Date.now(),
-    text(getField(event, 'container.name')),
-    text(getField(event, 'host.name')),
-    text(getField(event, 'service.name')),
-    text(getField(event, 'log.level')),
-    text(getField(event, 'event.dataset')),
-    JSON.stringify(event),
-    typeof message === 'string' && message !== '' ? message : null,
-  ];
+  rows[at] = event.event.id;
+  rows[at + 1] = event.tenant;
+  // Normalization writes `@timestamp` as ISO-8601 UTC, which Date.parse reads exactly and fast.
+  rows[at + 2] = Date.parse(event['@timestamp']);
+  rows[at + 3] = text(getField(event, 'container.name'));
+  rows[at + 4] = text(getField(event, 'host.name'));
+  rows[at + 5] = text(getField(event, 'service.name'));
+  rows[at + 6] = text(getField(event, 'log.level'));
+  rows[at + 7] = text(getField(event, 'event.dataset'));
+  rows[at + 8] = JSON.stringify(event);
+  rows[at + 9] = typeof message === 'string' && message !== '' ? message : null;
 }
