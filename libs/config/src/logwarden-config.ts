@@ -68,7 +68,7 @@ export function loadConfig(env: Env = process.env): LogwardenConfig {
     adminKey: adminKey || undefined,
     maxBodyBytes: integer(env, 'LOGWARDEN_MAX_BODY_MB', 32, 1, 1024) * MiB,
     maxDecodedBytes: integer(env, 'LOGWARDEN_MAX_DECODED_MB', 128, 1, 4096) * MiB,
-    maxPendingEvents: integer(env, 'LOGWARDEN_MAX_PENDING_EVENTS', 250_000, 1, 10_000_000),
+    maxPendingEvents: integer(env, 'LOGWARDEN_MAX_PENDING_EVENTS', 50_000, 1, 10_000_000),
     elasticsearchVersion: esVersion,
     sqliteSynchronous: oneOf(env, 'LOGWARDEN_SQLITE_SYNC', ['full', 'normal'] as const, 'full'),
   };

@@ -64,7 +64,8 @@ export class SqliteDatabase {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -32768');
+    // Searches and key lookups; the writer thread has a larger cache of its own.
+    this.db.pragma('cache_size = -16384');
     this.db.pragma('temp_store = MEMORY');
     this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     this.db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 16384}`);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Statement } from 'better-sqlite3';
 import { EcsEvent, getField } from '@logwarden/schema';
 import { Metrics } from '@logwarden/ops';
 import {
@@ -16,6 +17,8 @@ import { SqliteWriter } from './sqlite-writer';
 import { ROW_WIDTH } from './sqlite-writer.protocol';
 import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
 
+const STATEMENT_CACHE_SIZE = 200;
+
 /**
  * Events in SQLite: writes go to the writer thread (see sqlite-writer.worker.ts),
  * reads run here on a connection of their own, concurrently thanks to WAL.
@@ -23,6 +26,7 @@ import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-que
 @Injectable()
 export class SqliteEventStore implements EventStore {
   private readonly writer: SqliteWriter;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     @Inject(SqliteDatabase) private readonly database: SqliteDatabase,
@@ -47,6 +51,17 @@ export class SqliteEventStore implements EventStore {
     return { stored, duplicates: events.length - stored, fresh };
   }
 
+  /** Prepared statements by SQL text: a query shape seen once is usually seen again. */
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      statement = this.database.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Commits what is queued and stops the writer. */
   close(): Promise<void> {
     return this.writer.close();
@@ -54,12 +69,6 @@ export class SqliteEventStore implements EventStore {
 
   async search(request: SearchRequest): Promise<SearchResult> {
     const { where, params } = this.filter(request);
-    const total = this.database.db
-      .prepare(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${TOTAL_HITS_LIMIT + 1})`,
-      )
-      .get(...params) as { n: number };
-
     const direction = request.order === 'asc' ? 'ASC' : 'DESC';
     let pageWhere = where;
     const pageParams = [...params];
@@ -69,19 +78,26 @@ export class SqliteEventStore implements EventStore {
       pageWhere += ` AND (e.ts ${cmp} ? OR (e.ts = ? AND e.seq ${cmp} ?))`;
       pageParams.push(ts, ts, seq);
     }
-    const rows = this.database.db
-      .prepare(
-        `SELECT e.seq, e.ts, e.doc FROM events e WHERE ${pageWhere}
-         ORDER BY e.ts ${direction}, e.seq ${direction} LIMIT ?`,
-      )
-      .all(...pageParams, request.size + 1) as { seq: number; ts: number; doc: string }[];
+    const rows = this.statement(
+      `SELECT e.seq, e.ts, e.doc FROM events e WHERE ${pageWhere}
+       ORDER BY e.ts ${direction}, e.seq ${direction} LIMIT ?`,
+    ).all(...pageParams, request.size + 1) as { seq: number; ts: number; doc: string }[];
 
     const more = rows.length > request.size;
     if (more) rows.pop();
+    // A first page that holds every match already is the count: most narrow searches skip a second pass.
+    const total =
+      !request.searchAfter && !more
+        ? rows.length
+        : (this.statement(
+            `SELECT count(*) FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${TOTAL_HITS_LIMIT + 1})`,
+          )
+            .pluck()
+            .get(...params) as number);
     const last = rows[rows.length - 1];
     return {
-      total: Math.min(total.n, TOTAL_HITS_LIMIT),
-      totalRelation: total.n > TOTAL_HITS_LIMIT ? 'gte' : 'eq',
+      total: Math.min(total, TOTAL_HITS_LIMIT),
+      totalRelation: total > TOTAL_HITS_LIMIT ? 'gte' : 'eq',
       hits: rows.map((row) => JSON.parse(row.doc) as EcsEvent),
       next: more && last ? [last.ts, last.seq] : undefined,
     };
@@ -92,12 +108,10 @@ export class SqliteEventStore implements EventStore {
   ): Promise<HistogramBucket[]> {
     const { where, params } = this.filter(request);
     const interval = request.intervalMs;
-    return this.database.db
-      .prepare(
-        `SELECT (e.ts - (e.ts % ?)) AS key, count(*) AS count FROM events e
+    return this.statement(
+      `SELECT (e.ts - (e.ts % ?)) AS key, count(*) AS count FROM events e
          WHERE ${where} GROUP BY key ORDER BY key`,
-      )
-      .all(interval, ...params) as HistogramBucket[];
+    ).all(interval, ...params) as HistogramBucket[];
   }
 
   async terms(
@@ -114,7 +128,7 @@ export class SqliteEventStore implements EventStore {
     const args = column
       ? [...params, request.size]
       : [jsonPath(request.field), ...params, request.size];
-    const rows = this.database.db.prepare(sql).all(...args) as {
+    const rows = this.statement(sql).all(...args) as {
       value: string | number;
       count: number;
     }[];
