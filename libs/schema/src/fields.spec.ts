@@ -1,4 +1,12 @@
-import { dedotKey, expandFields, expandInto, homeScalars, readField, setField } from './fields';
+import {
+  dedotKey,
+  expandFields,
+  expandInto,
+  expandOwned,
+  homeScalars,
+  readField,
+  setField,
+} from './fields';
 
 describe('expandFields', () => {
   it('expands dotted keys into nested objects and merges them with nested ones', () => {
@@ -79,6 +87,42 @@ describe('expandFields', () => {
 
   it('lets the source win on a clash when overwriting', () => {
     expect(expandInto({ a: { b: 1, c: 1 } }, { a: { b: 2 } }, true)).toEqual({ a: { b: 2, c: 1 } });
+  });
+});
+
+describe('expandOwned', () => {
+  it('keeps a document without dotted keys, objects and arrays included', () => {
+    const image = { name: 'acme/web', tag: '1.2.3' };
+    const tags = [{ team: 'core' }];
+    const doc = { container: { name: 'web-0', image }, tags, labels: { team: 'core' } };
+    expect(expandOwned(doc)).toBe(doc);
+    expect(doc.container.image).toBe(image);
+    expect(doc.tags).toBe(tags);
+    expect(doc.tags[0]).toBe(tags[0]);
+  });
+
+  it('rebuilds only the objects holding dotted keys, taking their values over', () => {
+    const node = { name: 'n1' };
+    const kubernetes = { 'pod.name': 'api-1', node };
+    const labels = { 'app.kubernetes.io/name': 'api' };
+    const doc = { host: { name: 'h' }, kubernetes, container: { labels } };
+    const expanded = expandOwned(doc);
+    expect(expanded).toBe(doc);
+    expect(expanded).toEqual({
+      host: { name: 'h' },
+      kubernetes: { pod: { name: 'api-1' }, node: { name: 'n1' } },
+      container: { labels: { 'app_kubernetes_io/name': 'api' } },
+    });
+    expect(doc.kubernetes).not.toBe(kubernetes);
+    expect(doc.kubernetes.node).toBe(node);
+  });
+
+  it('replaces a root that holds dotted keys', () => {
+    const nested = { x: 1 };
+    const doc: Record<string, unknown> = { 'a.b': 1, nested, list: [{ 'c.d': 2 }] };
+    const expanded = expandOwned(doc);
+    expect(expanded).toEqual({ a: { b: 1 }, nested: { x: 1 }, list: [{ c: { d: 2 } }] });
+    expect(expanded.nested).toBe(nested);
   });
 });
 

@@ -92,19 +92,27 @@ export function dedotKey(key: string): string {
 
 /** Copies a value, dedotting the keys of every object inside it. */
 export function dedotDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dedotDeep);
+  return copyDeep(value, dedotKey);
+}
+
+function copyDeep(value: unknown, renameKey: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => copyDeep(item, renameKey));
   if (!isPlainObject(value)) return value;
   const out: Doc = {};
-  for (const key of Object.keys(value)) setOwn(out, dedotKey(key), dedotDeep(value[key]));
+  for (const key of Object.keys(value)) {
+    setOwn(out, renameKey(key), copyDeep(value[key], renameKey));
+  }
   return out;
 }
 
 /**
- * Copies `source` into `target` the way Elasticsearch reads a document:
- * `{"a.b":1}` and `{"a":{"b":1}}` are the same field, objects merge, and two
- * different values for one field become an array instead of one being lost.
- * With `overwrite`, a value from `source` replaces a scalar already present.
- * `path` is where `target` sits in the document ('' for the root).
+ * Moves the fields of `source` into `target` the way Elasticsearch reads a
+ * document: `{"a.b":1}` and `{"a":{"b":1}}` are the same field, objects merge,
+ * and two different values for one field become an array instead of one being
+ * lost. With `overwrite`, a value from `source` replaces a scalar already
+ * present. `path` is where `target` sits in the document ('' for the root).
+ * The objects and arrays of `source` are taken over, not copied: `target` ends
+ * up holding them, so the caller must own `source` and not use it afterwards.
  */
 export function expandInto(
   target: Doc,
@@ -123,9 +131,47 @@ export function expandInto(
   return target;
 }
 
-/** A nested copy of a shipper's record; the one deep copy made per record. */
+/** A nested copy of a shipper's record, leaving the record as it was. */
 export function expandFields(source: Doc): Doc {
-  return expandInto({}, source);
+  return expandOwned(copyDeep(source, identity) as Doc);
+}
+
+function identity(key: string): string {
+  return key;
+}
+
+/**
+ * Gives `doc` the shape `expandInto({}, doc)` would, reusing its objects and
+ * arrays: shippers mostly send nested documents without a dotted key, and
+ * copying them would double what every event keeps alive until it is stored.
+ * An object with nothing to rewrite is kept and its values are expanded in
+ * place; only an object holding a dotted key (or an undefined value) is
+ * rebuilt, taking its values over. Returns `doc` or its rebuilt replacement.
+ * `doc` must belong to the caller alone: no object may be reachable twice.
+ */
+export function expandOwned(doc: Doc, path: string | undefined = '', overwrite = false): Doc {
+  // for-in rather than Object.keys: no array of keys per object of every event.
+  for (const key in doc) {
+    if (!Object.hasOwn(doc, key)) continue;
+    const value = doc[key];
+    // Values met before such a key are already expanded; expanding them again changes nothing.
+    if (value === undefined || key.includes('.')) return expandInto({}, doc, overwrite, path);
+    if (isPlainObject(value)) {
+      const expanded = expandOwned(value, childPath(path, key), overwrite);
+      if (expanded !== value) setOwn(doc, key, expanded);
+    } else if (Array.isArray(value)) {
+      expandArray(value);
+    }
+  }
+  return doc;
+}
+
+function expandArray(values: unknown[]): void {
+  for (let i = 0; i < values.length; i++) {
+    const item = values[i];
+    if (isPlainObject(item)) values[i] = expandOwned(item, undefined);
+    else if (Array.isArray(item)) expandArray(item);
+  }
 }
 
 function putDotted(
@@ -168,28 +214,22 @@ function put(
       expandInto(existing, value, overwrite, valuePath);
       return;
     }
-    const obj = expandInto({}, value, overwrite, valuePath);
+    const obj = expandOwned(value, valuePath, overwrite);
     if (existing !== undefined) put(obj, homeKey(path === '', key), existing, valuePath, false);
     setOwn(target, key, obj);
     return;
   }
-  const copy = Array.isArray(value) ? copyArray(value) : value;
-  if (isPlainObject(existing)) put(existing, homeKey(path === '', key), copy, undefined, overwrite);
-  else if (existing === undefined || overwrite) setOwn(target, key, copy);
-  else setOwn(target, key, combine(existing, copy));
+  if (Array.isArray(value)) expandArray(value);
+  if (isPlainObject(existing)) {
+    put(existing, homeKey(path === '', key), value, undefined, overwrite);
+  } else if (existing === undefined || overwrite) {
+    setOwn(target, key, value);
+  } else {
+    setOwn(target, key, combine(existing, value));
+  }
 }
 
-function copyArray(values: unknown[]): unknown[] {
-  return values.map((item) =>
-    isPlainObject(item)
-      ? expandInto({}, item, false, undefined)
-      : Array.isArray(item)
-        ? copyArray(item)
-        : item,
-  );
-}
-
-/** `existing` is always this module's own copy, so it may be extended in place. */
+/** `existing` belongs to the document being built, so it may be extended in place. */
 function combine(existing: unknown, incoming: unknown): unknown {
   if (existing === incoming) return existing;
   const list = Array.isArray(existing) ? existing : [existing];
@@ -268,8 +308,11 @@ export function moveField(obj: Doc, key: string, doc: Doc, path: string): void {
 
 /** Gives every ECS object field that arrived as a plain value its ECS home (`host` → `host.name`). */
 export function homeScalars(doc: Doc): void {
-  for (const [key, home] of SCALAR_HOMES) {
-    const value = own(doc, key);
+  // An event has fewer keys than there are homes, so its keys are looked up rather than every home probed.
+  for (const key in doc) {
+    const home = SCALAR_HOMES.get(key);
+    if (home === undefined || !Object.hasOwn(doc, key)) continue;
+    const value = doc[key];
     if (value !== undefined && !isPlainObject(value)) setOwn(doc, key, { [home]: value });
   }
 }

@@ -41,6 +41,35 @@ describe('normalizeBatch', () => {
     expect(fromDotted.tenant).toBe('acme');
   });
 
+  it('turns the record into its event in place, adding only what every event carries', () => {
+    const sent = {
+      '@timestamp': '2026-11-29T14:00:00.123Z',
+      message: 'GET /api/orders/123 200 12ms request_id=ab12',
+      log: { level: 'info', offset: 123456 },
+      container: {
+        name: 'web-0042',
+        id: 'a1b2c3d4e5f6',
+        image: { name: 'acme/web', tag: '1.2.3' },
+      },
+      host: { name: 'node-07' },
+      service: { name: 'web' },
+    };
+    const data = structuredClone(sent);
+    const { log, container } = data;
+    const [event] = normalizeBatch(batch([record(data)]));
+    expect(event).toBe(data);
+    expect(event.log).toBe(log);
+    expect(event.container).toBe(container);
+    expect(JSON.stringify(event)).toBe(
+      JSON.stringify({
+        ...sent,
+        event: { ingested: '2024-05-01T12:00:00.000Z', kind: 'event', id: event.event.id },
+        observer: { ingest: { protocol: 'elasticsearch' } },
+        tenant: 'acme',
+      }),
+    );
+  });
+
   it('returns one event per record, in order', () => {
     const events = normalizeBatch(batch([record({ message: 'a' }), record({ message: 'b' })]));
     expect(events.map((e) => e.message)).toEqual(['a', 'b']);
@@ -110,15 +139,16 @@ describe('normalizeBatch', () => {
 });
 
 describe('event ids', () => {
-  const lines = [
+  /** New records for every batch, as normalizeBatch takes ownership of their data. */
+  const lines = () => [
     record({ message: 'GET /a 200' }, { index: 'web' }),
     record({ message: 'GET /a 200' }, { index: 'web' }),
     record({ message: 'GET /b 500' }, { index: 'web' }),
   ];
 
   it('derives the same ids when the identical request is sent again', () => {
-    const first = normalizeBatch(batch(lines)).map((e) => e.event.id);
-    const retry = normalizeBatch(batch(lines, { receivedAt: RECEIVED + 30_000 })).map(
+    const first = normalizeBatch(batch(lines())).map((e) => e.event.id);
+    const retry = normalizeBatch(batch(lines(), { receivedAt: RECEIVED + 30_000 })).map(
       (e) => e.event.id,
     );
     expect(retry).toEqual(first);
@@ -126,13 +156,13 @@ describe('event ids', () => {
   });
 
   it('gives identical lines of one request different ids', () => {
-    const ids = normalizeBatch(batch(lines)).map((e) => e.event.id);
+    const ids = normalizeBatch(batch(lines())).map((e) => e.event.id);
     expect(new Set(ids).size).toBe(3);
   });
 
   it('gives the same line different ids for different tenants and indices', () => {
-    const [a] = normalizeBatch(batch([lines[0]]));
-    const [b] = normalizeBatch(batch([lines[0]], { tenant: 'globex' }));
+    const [a] = normalizeBatch(batch([lines()[0]]));
+    const [b] = normalizeBatch(batch([lines()[0]], { tenant: 'globex' }));
     const [c] = normalizeBatch(batch([record({ message: 'GET /a 200' }, { index: 'other' })]));
     expect(new Set([a.event.id, b.event.id, c.event.id]).size).toBe(3);
   });
@@ -146,8 +176,9 @@ describe('event ids', () => {
   });
 
   it('keeps the ids of other records stable when a client id is added to one', () => {
-    const without = normalizeBatch(batch([lines[0], lines[1]])).map((e) => e.event.id);
-    const withId = normalizeBatch(batch([{ ...lines[0], id: 'client' }, lines[1]])).map(
+    const without = normalizeBatch(batch(lines().slice(0, 2))).map((e) => e.event.id);
+    const [first, second] = lines();
+    const withId = normalizeBatch(batch([{ ...first, id: 'client' }, second])).map(
       (e) => e.event.id,
     );
     expect(withId[0]).toBe('client');
@@ -155,18 +186,19 @@ describe('event ids', () => {
   });
 
   it('gives the items of an EventList without auditIDs distinct, stable ids', () => {
-    const list = record({
-      kind: 'EventList',
-      apiVersion: 'audit.k8s.io/v1',
-      items: [
-        { kind: 'Event', apiVersion: 'audit.k8s.io/v1', verb: 'get' },
-        { kind: 'Event', apiVersion: 'audit.k8s.io/v1', verb: 'get' },
-      ],
-    });
-    const first = normalizeBatch(batch([list])).map((e) => e.event.id);
+    const list = () =>
+      record({
+        kind: 'EventList',
+        apiVersion: 'audit.k8s.io/v1',
+        items: [
+          { kind: 'Event', apiVersion: 'audit.k8s.io/v1', verb: 'get' },
+          { kind: 'Event', apiVersion: 'audit.k8s.io/v1', verb: 'get' },
+        ],
+      });
+    const first = normalizeBatch(batch([list()])).map((e) => e.event.id);
     expect(new Set(first).size).toBe(2);
-    expect(normalizeBatch(batch([list])).map((e) => e.event.id)).toEqual(first);
-    const withBulkId = normalizeBatch(batch([{ ...list, id: 'b1' }])).map((e) => e.event.id);
+    expect(normalizeBatch(batch([list()])).map((e) => e.event.id)).toEqual(first);
+    const withBulkId = normalizeBatch(batch([{ ...list(), id: 'b1' }])).map((e) => e.event.id);
     expect(withBulkId).toEqual(['b1:0', 'b1:1']);
   });
 });

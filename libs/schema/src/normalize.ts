@@ -2,8 +2,8 @@ import { EcsEvent } from './ecs-event';
 import { deriveEventId, OccurrenceCounter } from './event-id';
 import {
   Doc,
-  expandFields,
   expandInto,
+  expandOwned,
   homeScalars,
   isPlainObject,
   objectAt,
@@ -34,7 +34,7 @@ import { liftFields, parseJsonObject, parseLogfmt, takeMessageText } from './par
 import { parseSshdMessage } from './parsers/sshd';
 import { parseSyslogLine } from './parsers/syslog-line';
 import { RawBatch, RawRecord } from './raw-batch';
-import { formatTimestamp, parseTimestamp, TIMESTAMP_FIELDS } from './timestamp';
+import { eventTime, formatTimestamp, TIMESTAMP_FIELDS } from './timestamp';
 
 /** Logstash's tag for an event whose `@timestamp` could not be read; the value moves to `_@timestamp`. */
 export const TIMESTAMP_FAILURE_TAG = '_timestampparsefailure';
@@ -51,6 +51,12 @@ interface BatchContext {
  * Turns every record of a batch into ECS events, in order. A record normally
  * gives one event; a Kubernetes audit `EventList` gives one per item (none
  * for an empty list).
+ *
+ * Takes ownership of the records' data: a record's `data` becomes its event
+ * in place (modified and returned, or its objects reused by the event), which
+ * spares a copy of every event while the batch waits to be stored. The caller
+ * must not use `data` afterwards, and no object may be shared between two
+ * records or appear twice in one (each record decoded by its own JSON.parse).
  */
 export function normalizeBatch(batch: RawBatch): EcsEvent[] {
   const receivedAt = Number.isFinite(batch.receivedAt) ? batch.receivedAt : Date.now();
@@ -63,18 +69,21 @@ export function normalizeBatch(batch: RawBatch): EcsEvent[] {
   };
   const events: EcsEvent[] = [];
   for (const record of batch.records) {
-    const docs = parseRecord(record, receivedAt);
+    const items = isPlainObject(record.data) ? kubernetesAuditItems(record.data) : undefined;
+    const parts = items === undefined ? 1 : items.length;
     let occurrence: number | undefined;
-    for (let part = 0; part < docs.length; part++) {
-      const doc = docs[part];
-      finishEvent(doc, record, context);
-      const eventId = clientEventId(doc, record, part, docs.length);
+    for (let part = 0; part < parts; part++) {
+      const doc =
+        items === undefined
+          ? parseRecord(record, receivedAt)
+          : mapKubernetesAuditEvent(items[part], receivedAt);
+      const event = finishEvent(doc, record, context);
+      const eventId = clientEventId(event, record, part, parts);
       if (eventId !== undefined) {
-        setField(doc, 'event.id', eventId);
+        event.id = eventId;
       } else {
         occurrence ??= context.occurrences.next(record.raw);
-        const id = deriveEventId(context.tenant, record.index, record.raw, occurrence, part);
-        setField(doc, 'event.id', id);
+        event.id = deriveEventId(context.tenant, record.index, record.raw, occurrence, part);
       }
       events.push(doc as EcsEvent);
     }
@@ -82,15 +91,13 @@ export function normalizeBatch(batch: RawBatch): EcsEvent[] {
   return events;
 }
 
-function parseRecord(record: RawRecord, referenceMs: number): Doc[] {
+function parseRecord(record: RawRecord, referenceMs: number): Doc {
   const data = record.data;
-  if (!isPlainObject(data)) return [{ message: record.raw }];
-  const items = kubernetesAuditItems(data);
-  if (items !== undefined) return items.map((item) => mapKubernetesAuditEvent(item, referenceMs));
+  if (!isPlainObject(data)) return { message: record.raw };
   const known = mapKnownDocument(data, referenceMs);
-  if (known !== undefined) return [known];
+  if (known !== undefined) return known;
 
-  const doc = expandFields(data);
+  const doc = expandOwned(data);
   unwrapContainerRuntime(doc, referenceMs);
   mapKubernetesMetadata(doc);
   if (own(doc, 'message') === undefined) {
@@ -98,7 +105,7 @@ function parseRecord(record: RawRecord, referenceMs: number): Doc[] {
     if (text !== undefined) doc.message = text;
   }
   parseMessage(doc, referenceMs);
-  return [doc];
+  return doc;
 }
 
 /** Documents whose shape identifies them, whether sent as the record or as its JSON message. */
@@ -145,22 +152,31 @@ function parseMessage(doc: Doc, referenceMs: number): void {
   parseAccessLog(doc, body, referenceMs);
 }
 
-/** Fields every event carries, and the ones only Logwarden may set. */
-function finishEvent(doc: Doc, record: RawRecord, context: BatchContext): void {
+/** Fields every event carries, and the ones only Logwarden may set; returns the `event` object. */
+function finishEvent(doc: Doc, record: RawRecord, context: BatchContext): Doc {
   resolveTimestamp(doc, context);
   const level = takeLogLevel(doc);
   if (level !== undefined) setField(doc, 'log.level', level);
   normalizeContainerImage(doc);
   homeScalars(doc);
 
-  const event = objectAt(doc, 'event', true);
-  event.ingested = context.ingested;
-  if (own(event, 'kind') === undefined) event.kind = 'event';
-  if (own(event, 'dataset') === undefined && record.index !== undefined && record.index !== '') {
-    event.dataset = record.index;
+  // Most events bring neither `event` nor `observer`: literals spare walking and creating each level.
+  const hasIndex = record.index !== undefined && record.index !== '';
+  let event: Doc;
+  if (own(doc, 'event') === undefined) {
+    event = { ingested: context.ingested, kind: 'event' };
+    if (hasIndex) event.dataset = record.index;
+    doc.event = event;
+  } else {
+    event = objectAt(doc, 'event', true);
+    event.ingested = context.ingested;
+    if (own(event, 'kind') === undefined) event.kind = 'event';
+    if (own(event, 'dataset') === undefined && hasIndex) event.dataset = record.index;
   }
-  setField(doc, 'observer.ingest.protocol', context.protocol);
+  if (own(doc, 'observer') === undefined) doc.observer = { ingest: { protocol: context.protocol } };
+  else setField(doc, 'observer.ingest.protocol', context.protocol);
   doc.tenant = context.tenant;
+  return event;
 }
 
 /**
@@ -169,14 +185,14 @@ function finishEvent(doc: Doc, record: RawRecord, context: BatchContext): void {
  * suffixed with the item's position so the events stay distinct.
  */
 function clientEventId(
-  doc: Doc,
+  event: Doc,
   record: RawRecord,
   part: number,
   parts: number,
 ): string | undefined {
   const hasRecordId = record.id !== undefined && record.id !== '';
   if (hasRecordId && parts === 1) return record.id;
-  const eventId = readField(doc, 'event.id');
+  const eventId = own(event, 'id');
   if (typeof eventId === 'string' && eventId !== '') return eventId;
   if (typeof eventId === 'number') return String(eventId);
   return hasRecordId ? `${record.id}:${part}` : undefined;
@@ -191,10 +207,10 @@ function resolveTimestamp(doc: Doc, context: BatchContext): void {
   for (const field of TIMESTAMP_FIELDS) {
     const value = own(doc, field);
     if (value === undefined) continue;
-    const ms = parseTimestamp(value, context.receivedAt);
-    if (ms !== undefined) {
+    const time = eventTime(value, context.receivedAt);
+    if (time !== undefined) {
       if (field !== '@timestamp') delete doc[field];
-      doc['@timestamp'] = formatTimestamp(ms);
+      doc['@timestamp'] = time;
       return;
     }
     if (field === '@timestamp') {

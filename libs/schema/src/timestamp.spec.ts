@@ -1,4 +1,4 @@
-import { formatTimestamp, parseTimestamp } from './timestamp';
+import { eventTime, formatTimestamp, parseTimestamp } from './timestamp';
 
 const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
 
@@ -78,5 +78,37 @@ describe('parseTimestamp', () => {
 
   it('formats as ISO-8601 UTC with milliseconds', () => {
     expect(formatTimestamp(Date.UTC(2024, 4, 1, 10, 0, 0, 7))).toBe('2024-05-01T10:00:00.007Z');
+  });
+
+  it.each([
+    ['2024-02-29T23:59:59.999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+    ['1970-01-01T00:00:00.000Z', 0],
+    ['9999-12-31T23:59:59.999Z', Date.UTC(9999, 11, 31, 23, 59, 59, 999)],
+    ['2024-05-01T10:00:60.000Z', Date.UTC(2024, 4, 1, 10, 1, 0, 0)],
+    ['2023-02-29T00:00:00.000Z', undefined],
+    ['1969-12-31T23:59:59.999Z', undefined],
+    ['2024-05-01T24:00:00.000Z', undefined],
+    ['2024-05-01T10:0a:00.000Z', undefined],
+    ['2024-05-01T10:00:61.000Z', undefined],
+  ])('reads the canonical form %s as the general ISO reader does', (input, expected) => {
+    expect(parseTimestamp(input, RECEIVED)).toBe(expected);
+  });
+});
+
+describe('eventTime', () => {
+  it('keeps a time already in the canonical form', () => {
+    expect(eventTime('2024-05-01T10:00:00.123Z', RECEIVED)).toBe('2024-05-01T10:00:00.123Z');
+  });
+
+  it('formats every other readable time, a leap second included', () => {
+    expect(eventTime('2024-05-01T10:00:59.999Z', RECEIVED)).toBe('2024-05-01T10:00:59.999Z');
+    expect(eventTime('2024-05-01T10:00:60.000Z', RECEIVED)).toBe('2024-05-01T10:01:00.000Z');
+    expect(eventTime('2024-05-01T12:00:00+02:00', RECEIVED)).toBe('2024-05-01T10:00:00.000Z');
+    expect(eventTime(1714557600, RECEIVED)).toBe('2024-05-01T10:00:00.000Z');
+  });
+
+  it('rejects what parseTimestamp rejects', () => {
+    expect(eventTime('2024-02-30T00:00:00.000Z', RECEIVED)).toBeUndefined();
+    expect(eventTime('yesterday', RECEIVED)).toBeUndefined();
   });
 });

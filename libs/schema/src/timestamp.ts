@@ -71,11 +71,29 @@ export function parseTimestamp(value: unknown, referenceMs: number): number | un
   const first = value.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     const fifth = value.charCodeAt(4);
-    if (fifth === 45 || fifth === 47) return fromIso(value);
+    if (fifth === 45 || fifth === 47) {
+      return isCanonical(value) ? fromCanonical(value) : fromIso(value);
+    }
     if (value.charCodeAt(1) === 47 || value.charCodeAt(2) === 47) return fromClf(value);
     return NUMERIC.test(value) ? fromEpoch(Number(value)) : undefined;
   }
   return fromSyslog(value, referenceMs);
+}
+
+/**
+ * The time `value` holds (see parseTimestamp) in the one format every event
+ * carries, or undefined when it holds none. A value already in that format is
+ * returned as it is: most events arrive so, and formatting would copy it.
+ */
+export function eventTime(value: unknown, referenceMs: number): string | undefined {
+  if (typeof value === 'string' && isCanonical(value)) {
+    const ms = fromCanonical(value);
+    if (ms === undefined) return undefined;
+    // A leap second (`:60`) reads as the next minute, so only its text changes.
+    return value.charCodeAt(17) === 54 ? formatTimestamp(ms) : value;
+  }
+  const ms = parseTimestamp(value, referenceMs);
+  return ms === undefined ? undefined : formatTimestamp(ms);
 }
 
 /**
@@ -105,6 +123,49 @@ function fromEpoch(n: number): number | undefined {
   // The epsilon absorbs binary float error (1714557600.123 * 1000 = ...122.9999).
   const ms = n < 1e11 ? n * 1000 + 1e-3 : n < 1e14 ? n : n < 1e17 ? n / 1e3 : n / 1e6;
   return inRange(Math.floor(ms));
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, as `formatTimestamp` writes it; only the separators are checked here. */
+function isCanonical(value: string): boolean {
+  return (
+    value.length === 24 &&
+    value.charCodeAt(4) === 45 &&
+    value.charCodeAt(7) === 45 &&
+    value.charCodeAt(10) === 84 &&
+    value.charCodeAt(13) === 58 &&
+    value.charCodeAt(16) === 58 &&
+    value.charCodeAt(19) === 46 &&
+    value.charCodeAt(23) === 90
+  );
+}
+
+/**
+ * Reads the canonical form from its character codes: the general ISO
+ * expression and its capture strings cost more than the rest of an event's
+ * time handling, and nearly every event is stamped this way.
+ */
+function fromCanonical(value: string): number | undefined {
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 7);
+  const day = digitsAt(value, 8, 10);
+  const hour = digitsAt(value, 11, 13);
+  const minute = digitsAt(value, 14, 16);
+  const second = digitsAt(value, 17, 19);
+  const millis = digitsAt(value, 20, 23);
+  // digitsAt gives -1 for a non-digit, and only a negative operand makes the union negative.
+  if ((year | month | day | hour | minute | second | millis) < 0) return undefined;
+  const ms = utcTime(year, month - 1, day, hour, minute, second, millis);
+  return ms === undefined ? undefined : inRange(ms);
+}
+
+function digitsAt(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 function fromIso(value: string): number | undefined {
@@ -159,16 +220,25 @@ function utc(
   second = '0',
   fraction = '',
 ): number | undefined {
-  const h = +hour;
-  const min = +minute;
-  const s = +second;
+  const millis =
+    fraction === '' ? 0 : +(fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0'));
+  return utcTime(year, month, day, +hour, +minute, +second, millis);
+}
+
+function utcTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+): number | undefined {
   if (year < MIN_YEAR || month < 0 || month > 11 || day < 1 || day > daysInMonth(year, month)) {
     return undefined;
   }
-  if (h > 23 || min > 59 || s > 60) return undefined;
-  const millis =
-    fraction === '' ? 0 : +(fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0'));
-  return Date.UTC(year, month, day, h, min, s, millis);
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  return Date.UTC(year, month, day, hour, minute, second, millis);
 }
 
 function daysInMonth(year: number, month: number): number {

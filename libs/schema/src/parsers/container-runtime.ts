@@ -46,7 +46,7 @@ export function unwrapContainerRuntime(doc: Doc, referenceMs: number): void {
     delete doc[own(doc, 'stream') === stream ? 'stream' : 'source'];
     setField(doc, 'log.iostream', stream);
   }
-  adopt(doc, 'container_id', 'container.id', (id) => id);
+  adopt(doc, 'container_id', 'container.id');
   adopt(doc, 'container_name', 'container.name', withoutSlash);
   const message = own(doc, 'message');
   if (typeof message === 'string') unwrapCriLine(doc, message, referenceMs);
@@ -73,7 +73,6 @@ export function mapKubernetesMetadata(doc: Doc): void {
   const k8s = own(doc, 'kubernetes');
   if (!isPlainObject(k8s)) return;
   for (const [key, path] of KUBERNETES_KEYS) moveField(k8s, key, doc, path);
-  const withoutScheme = (id: string) => id.replace(RUNTIME_SCHEME, '');
   adopt(k8s, 'docker_id', 'container.id', withoutScheme, doc);
   adopt(k8s, 'container_id', 'container.id', withoutScheme, doc);
   const containerName = readField(doc, 'kubernetes.container.name');
@@ -88,13 +87,13 @@ function adopt(
   obj: Doc,
   key: string,
   path: string,
-  convert: (value: string) => string,
+  convert?: (value: string) => string,
   doc: Doc = obj,
 ): void {
   const value = own(obj, key);
   if (typeof value !== 'string' || readField(doc, path) !== undefined) return;
   delete obj[key];
-  setField(doc, path, convert(value));
+  setField(doc, path, convert === undefined ? value : convert(value));
 }
 
 export interface ImageReference {
@@ -132,6 +131,10 @@ export function normalizeContainerImage(doc: Doc): void {
 function withoutNewline(text: string): string {
   if (text.charCodeAt(text.length - 1) !== 10) return text;
   return text.charCodeAt(text.length - 2) === 13 ? text.slice(0, -2) : text.slice(0, -1);
+}
+
+function withoutScheme(id: string): string {
+  return id.replace(RUNTIME_SCHEME, '');
 }
 
 export function withoutSlash(name: string): string {

@@ -54,7 +54,7 @@ export function isDockerStats(obj: Doc): boolean {
 }
 
 /**
- * Splits a record into the keys Docker defines (copied under `docker.<kind>`,
+ * Splits a record into the keys Docker defines (moved under `docker.<kind>`,
  * minus the ones mapped 1:1 to ECS) and keys a shipper added (kept as they are).
  */
 function splitKeys(source: Doc, native: Set<string>, mapped: Set<string>, kind: string): Doc {
@@ -180,6 +180,13 @@ const STATS_MAPPED = new Set(['read', 'id', 'name']);
  * The raw sample stays under `docker.stats`.
  */
 export function mapDockerStats(source: Doc, referenceMs: number): Doc {
+  // Read before splitKeys hands the sample's objects over to the event, expanding them.
+  const cpu = cpuUsage(source);
+  const memory = memoryUsage(own(source, 'memory_stats') as Doc);
+  const networks = own(source, 'networks');
+  const ingress = isPlainObject(networks) ? sum(networks, 'rx_bytes') : undefined;
+  const egress = isPlainObject(networks) ? sum(networks, 'tx_bytes') : undefined;
+
   const doc = splitKeys(source, STATS_KEYS, STATS_MAPPED, 'stats');
   setField(doc, 'event.kind', 'metric');
   setField(doc, 'event.dataset', 'docker.stats');
@@ -190,15 +197,10 @@ export function mapDockerStats(source: Doc, referenceMs: number): Doc {
   const name = own(source, 'name');
   if (typeof name === 'string') setField(doc, 'container.name', withoutSlash(name));
 
-  const cpu = cpuUsage(source);
   if (cpu !== undefined) setField(doc, 'container.cpu.usage', cpu);
-  const memory = memoryUsage(own(source, 'memory_stats') as Doc);
   if (memory !== undefined) setField(doc, 'container.memory.usage', memory);
-  const networks = own(source, 'networks');
-  if (isPlainObject(networks)) {
-    setField(doc, 'container.network.ingress.bytes', sum(networks, 'rx_bytes'));
-    setField(doc, 'container.network.egress.bytes', sum(networks, 'tx_bytes'));
-  }
+  if (ingress !== undefined) setField(doc, 'container.network.ingress.bytes', ingress);
+  if (egress !== undefined) setField(doc, 'container.network.egress.bytes', egress);
   return doc;
 }
 

@@ -44,9 +44,9 @@ const IAM_RESOURCES = new Set([
 function isAuditKind(obj: Doc, kind: string): boolean {
   const apiVersion = own(obj, 'apiVersion');
   return (
-    own(obj, 'kind') === kind &&
     typeof apiVersion === 'string' &&
-    apiVersion.startsWith(AUDIT_API_VERSION)
+    apiVersion.startsWith(AUDIT_API_VERSION) &&
+    own(obj, 'kind') === kind
   );
 }
 

@@ -24,7 +24,13 @@ export function parseSyslogLine(
   referenceMs: number,
 ): SyslogLine | undefined {
   const first = line.charCodeAt(0);
-  const bsd = first >= 65 && first <= 90 && line.charCodeAt(3) === 32;
+  // `Mmm `: a capital and two small letters, which an HTTP method (`GET /`) is not.
+  const bsd =
+    first >= 65 &&
+    first <= 90 &&
+    isLowerCase(line.charCodeAt(1)) &&
+    isLowerCase(line.charCodeAt(2)) &&
+    line.charCodeAt(3) === 32;
   const rfc3339 =
     first >= 48 && first <= 57 && line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84;
   if (!bsd && !rfc3339 && first !== 60) return undefined;
@@ -39,4 +45,8 @@ export function parseSyslogLine(
   fillField(doc, 'process.name', program);
   if (pid !== undefined) fillField(doc, 'process.pid', Number(pid));
   return { program, body };
+}
+
+function isLowerCase(code: number): boolean {
+  return code >= 97 && code <= 122;
 }
