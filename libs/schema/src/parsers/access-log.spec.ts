@@ -1,21 +1,4 @@
-import { normalizeBatch } from '../normalize';
-
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
-
-function normalizeOne(data: Record<string, unknown>) {
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'http',
-    receivedAt: RECEIVED,
-    records: [{ data, raw: JSON.stringify(data) }],
-  });
-  return event as unknown as Fields;
-}
+import { normalizeOne } from '../testing/normalize-one';
 
 const NGINX_COMBINED =
   '203.0.113.7 - - [01/May/2024:10:15:32 +0200] "GET /api/v1/orders?page=2&size=50 HTTP/1.1" 200 5316 "https://shop.example.com/cart" "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0"';

@@ -1,24 +1,5 @@
-import { normalizeBatch } from '../normalize';
-import { RawRecord } from '../raw-batch';
+import { normalizeOne } from '../testing/normalize-one';
 import { splitImageReference } from './container-runtime';
-
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
-
-function normalizeOne(data: Record<string, unknown>, record: Partial<RawRecord> = {}) {
-  const raw = JSON.stringify(data);
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'elasticsearch',
-    receivedAt: RECEIVED,
-    records: [{ data, raw, ...record }],
-  });
-  return event as unknown as Fields;
-}
 
 describe('Docker json-file records', () => {
   it('takes the message from `log` without its newline, the stream and the time', () => {

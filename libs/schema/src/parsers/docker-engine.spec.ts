@@ -1,22 +1,6 @@
-import { normalizeBatch } from '../normalize';
+import { normalizeOne } from '../testing/normalize-one';
 
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
 const CONTAINER_ID = '4f66ad9a0b2e1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d';
-
-function normalizeOne(data: Record<string, unknown>) {
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'http',
-    receivedAt: RECEIVED,
-    records: [{ data, raw: JSON.stringify(data) }],
-  });
-  return event as unknown as Fields;
-}
 
 function containerEvent(action: string, attributes: Record<string, string> = {}) {
   return {

@@ -1,21 +1,4 @@
-import { normalizeBatch } from '../normalize';
-
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
-
-function normalizeOne(data: Record<string, unknown>) {
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'http',
-    receivedAt: RECEIVED,
-    records: [{ data, raw: JSON.stringify(data) }],
-  });
-  return event as unknown as Fields;
-}
+import { normalizeOne } from '../testing/normalize-one';
 
 describe('glog / klog lines', () => {
   it('takes level, time, pid and source location from the header', () => {

@@ -1,22 +1,5 @@
-import { normalizeBatch } from '../normalize';
+import { normalizeOne } from '../testing/normalize-one';
 import { parseLogfmt } from './message-body';
-
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
-
-function normalizeOne(data: Record<string, unknown>) {
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'http',
-    receivedAt: RECEIVED,
-    records: [{ data, raw: JSON.stringify(data) }],
-  });
-  return event as unknown as Fields;
-}
 
 describe('JSON message bodies', () => {
   it('lifts a pino line written to stdout, its text, time and level winning', () => {

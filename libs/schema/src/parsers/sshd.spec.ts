@@ -1,27 +1,10 @@
-import { normalizeBatch } from '../normalize';
-
-/** Loose typing for reading nested fields of normalized events in assertions. */
-interface Fields {
-  [key: string]: Fields;
-}
-
-const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
-
-function normalizeOne(data: Record<string, unknown>) {
-  const [event] = normalizeBatch({
-    tenant: 'acme',
-    protocol: 'syslog',
-    receivedAt: RECEIVED,
-    records: [{ data, raw: JSON.stringify(data) }],
-  });
-  return event as unknown as Fields;
-}
+import { normalizeOne } from '../testing/normalize-one';
 
 describe('sshd authentication lines', () => {
   it('maps a failed password for an invalid user from a syslog file line', () => {
     const line =
       'May  1 10:00:00 bastion-1 sshd[2211]: Failed password for invalid user oracle from 45.33.12.9 port 52814 ssh2';
-    const event = normalizeOne({ message: line });
+    const event = normalizeOne({ message: line }, {}, 'syslog');
     expect(event.message).toBe(line);
     expect(event['@timestamp']).toBe('2024-05-01T10:00:00.000Z');
     expect(event.host).toEqual({ name: 'bastion-1' });
@@ -36,10 +19,14 @@ describe('sshd authentication lines', () => {
   });
 
   it('maps an accepted publickey login as a success', () => {
-    const event = normalizeOne({
-      message:
-        '2024-05-01T10:00:00.123456+00:00 bastion-1 sshd[2300]: Accepted publickey for deploy from 10.0.4.2 port 40022 ssh2: ED25519 SHA256:abc',
-    });
+    const event = normalizeOne(
+      {
+        message:
+          '2024-05-01T10:00:00.123456+00:00 bastion-1 sshd[2300]: Accepted publickey for deploy from 10.0.4.2 port 40022 ssh2: ED25519 SHA256:abc',
+      },
+      {},
+      'syslog',
+    );
     expect(event.user.name).toBe('deploy');
     expect(event.source.port).toBe(40022);
     expect(event.event.outcome).toBe('success');
@@ -62,7 +49,7 @@ describe('sshd authentication lines', () => {
     ],
     ['Failed password for root from 185.220.101.4 port 40115 ssh2', 'root', '185.220.101.4', 40115],
   ])('maps the bare message %p as a failed login', (message, user, ip, port) => {
-    const event = normalizeOne({ message, process: { name: 'sshd', pid: 7 } });
+    const event = normalizeOne({ message, process: { name: 'sshd', pid: 7 } }, {}, 'syslog');
     expect(event.user.name).toBe(user);
     expect(event.source).toMatchObject({ ip, port });
     expect(event.event.outcome).toBe('failure');
@@ -70,10 +57,14 @@ describe('sshd authentication lines', () => {
   });
 
   it('maps a pam_unix authentication failure', () => {
-    const event = normalizeOne({
-      message:
-        'May  1 10:00:01 bastion-1 sshd[2212]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=45.33.12.9  user=root',
-    });
+    const event = normalizeOne(
+      {
+        message:
+          'May  1 10:00:01 bastion-1 sshd[2212]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=45.33.12.9  user=root',
+      },
+      {},
+      'syslog',
+    );
     expect(event.user.name).toBe('root');
     expect(event.source.ip).toBe('45.33.12.9');
     expect(event.event.outcome).toBe('failure');
@@ -81,18 +72,26 @@ describe('sshd authentication lines', () => {
   });
 
   it('does not read other programs as sshd, but keeps their syslog header', () => {
-    const event = normalizeOne({
-      message: 'May  1 10:00:02 web-1 vsftpd[99]: Invalid user admin from 1.2.3.4 port 21',
-    });
+    const event = normalizeOne(
+      {
+        message: 'May  1 10:00:02 web-1 vsftpd[99]: Invalid user admin from 1.2.3.4 port 21',
+      },
+      {},
+      'syslog',
+    );
     expect(event).not.toHaveProperty('user');
     expect(event.process).toEqual({ name: 'vsftpd', pid: 99 });
     expect(event.host.name).toBe('web-1');
   });
 
   it('leaves other sshd messages as plain lines', () => {
-    const event = normalizeOne({
-      message: 'May  1 10:00:03 bastion-1 sshd[1]: Server listening on 0.0.0.0 port 22.',
-    });
+    const event = normalizeOne(
+      {
+        message: 'May  1 10:00:03 bastion-1 sshd[1]: Server listening on 0.0.0.0 port 22.',
+      },
+      {},
+      'syslog',
+    );
     expect(event.event).not.toHaveProperty('category');
     expect(event.process.name).toBe('sshd');
   });
