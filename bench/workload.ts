@@ -264,7 +264,10 @@ export class Workload {
     const message = pick(r, MESSAGES[lvl])(r);
     // Shippers tail logs in order, so times advance through the run, slightly out of order.
     const progress = (this.ages.length + 0.5) / this.options.total;
-    const age = Math.max(1, Math.round(this.options.spanMs * (1 - progress) + r() * JITTER_MS));
+    const age = Math.min(
+      this.options.spanMs - 1,
+      Math.max(1, Math.round(this.options.spanMs * (1 - progress) + (r() - 0.5) * JITTER_MS)),
+    );
     const rest =
       `"message":${JSON.stringify(message)},"log":{"level":"${lvl}","offset":${container.offset}},` +
       `"container":{"name":"${container.name}","id":"${container.id}",` +
