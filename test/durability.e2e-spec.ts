@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ADMIN_KEY, startLogwarden, tempDataDir } from './support/logwarden';
+import { ADMIN_KEY, startLogwarden, tempDataDir, freePort } from './support/logwarden';
 import { call, ndjson, postLogs, search } from './support/http';
 
 const ROOT = join(__dirname, '..');
@@ -11,17 +10,6 @@ const children: ChildProcess[] = [];
 // Each test starts real processes and compiles the entry point on the fly.
 jest.setTimeout(120_000);
 afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The real entry point in its own process, as `npm start` runs it. */
 async function spawnLogwarden(dataDir: string): Promise<{ child: ChildProcess; url: string }> {

@@ -1,25 +1,13 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunningLogwarden, startLogwarden } from './support/logwarden';
+import { RunningLogwarden, startLogwarden, freePort } from './support/logwarden';
 import { call, search } from './support/http';
 
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 // CI installs Debian's rsyslog (.ci/run); elsewhere the suite runs where it is installed.
 const available = existsSync(RSYSLOGD) || process.env.CI === 'true';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** rsyslog receiving syslog over TCP and shipping it with omelasticsearch, as a user would set it up. */
 function rsyslogConfig(
