@@ -1,15 +1,12 @@
-import { MINUTE, SECOND, T0, engineFor, event, feed } from './testing/rule-fixtures';
-
-const THRESHOLD = `
-id: ssh-brute-force
-name: SSH brute force
-category: unauthorized-access
-severity: high
-type: threshold
-filter: 'event.outcome:failure'
-group_by: [source.ip]
-threshold: {count: 5, window: 5m}
-`;
+import {
+  MINUTE,
+  SECOND,
+  T0,
+  engineFor,
+  event,
+  feed,
+  SSH_BRUTE_FORCE,
+} from './testing/rule-fixtures';
 
 const failure = (
   offsetMs: number,
@@ -19,7 +16,7 @@ const failure = (
 
 describe('threshold rules', () => {
   it('fire when the count in the window reaches the threshold, with the group and sample events', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const events = [0, 1, 2, 3, 4].map((i) =>
       failure(i * 20 * SECOND, '10.0.0.5', { id: `f${i}` }),
     );
@@ -40,7 +37,7 @@ describe('threshold rules', () => {
   });
 
   it('ignore events that do not match the filter', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const successes = [0, 1, 2, 3, 4, 5].map((i) =>
       event(i * SECOND, { event: { outcome: 'success' }, source: { ip: '10.0.0.5' } }),
     );
@@ -49,7 +46,7 @@ describe('threshold rules', () => {
   });
 
   it('stay silent when the events are spread wider than the window', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const spread = Array.from({ length: 25 }, (_, i) => failure(i * 80 * SECOND));
     expect(feed(engine, spread)).toEqual([]);
     const afterPause = [0, 1, 2, 3].map((i) => failure(40 * MINUTE + i * SECOND));
@@ -57,7 +54,7 @@ describe('threshold rules', () => {
   });
 
   it('count each source address and each tenant separately', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const mixed = [0, 1, 2].flatMap((i) => [
       failure(i * SECOND, '10.0.0.5'),
       failure(i * SECOND, '10.0.0.6'),
@@ -74,14 +71,14 @@ describe('threshold rules', () => {
   });
 
   it('count events that arrive out of order within the allowed lateness', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const scrambled = [4, 0, 3, 1, 2].map((minute) => failure(minute * MINUTE));
     const detections = feed(engine, scrambled);
     expect(detections.map((d) => d.count)).toEqual([5]);
   });
 
   it('judge a late event in its own window, even after newer events moved on', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     feed(
       engine,
       [0, 30, 60, 90].map((s) => failure(s * SECOND)),
@@ -92,7 +89,7 @@ describe('threshold rules', () => {
   });
 
   it('ignore and count events later than the allowed lateness', () => {
-    const engine = engineFor(THRESHOLD, { allowedLatenessMs: MINUTE });
+    const engine = engineFor(SSH_BRUTE_FORCE, { allowedLatenessMs: MINUTE });
     feed(
       engine,
       [0, 1, 2, 3].map((s) => failure(s * SECOND)),
@@ -103,14 +100,14 @@ describe('threshold rules', () => {
   });
 
   it('fire again for a lasting attack once per window, not on every event', () => {
-    const engine = engineFor(THRESHOLD);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const steady = Array.from({ length: 72 }, (_, i) => failure(i * 10 * SECOND));
     const times = feed(engine, steady).map((d) => (d.eventTime - T0) / SECOND);
     expect(times).toEqual([40, 340, 640]);
   });
 
   it('fire as often as the throttle allows', () => {
-    const engine = engineFor(`${THRESHOLD}throttle: 1m\n`);
+    const engine = engineFor(`${SSH_BRUTE_FORCE}throttle: 1m\n`);
     const steady = Array.from({ length: 19 }, (_, i) => failure(i * 10 * SECOND));
     const times = feed(engine, steady).map((d) => (d.eventTime - T0) / SECOND);
     expect(times).toEqual([40, 100, 160]);

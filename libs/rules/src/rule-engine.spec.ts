@@ -1,16 +1,14 @@
 import { RuleEngine } from './rule-engine';
-import { MINUTE, SECOND, T0, engineFor, event, feed, rulesFrom } from './testing/rule-fixtures';
-
-const SSH = `
-id: ssh-brute-force
-name: SSH brute force
-category: unauthorized-access
-severity: high
-type: threshold
-filter: 'event.outcome:failure'
-group_by: [source.ip]
-threshold: {count: 5, window: 5m}
-`;
+import {
+  MINUTE,
+  SECOND,
+  T0,
+  engineFor,
+  event,
+  feed,
+  rulesFrom,
+  SSH_BRUTE_FORCE,
+} from './testing/rule-fixtures';
 
 const failure = (offsetMs: number, ip = '10.0.0.5', ingestedOffsetMs?: number) =>
   event(offsetMs, { event: { outcome: 'failure' }, source: { ip } }, { ingestedOffsetMs });
@@ -24,7 +22,7 @@ describe('RuleEngine', () => {
     const engine = engineFor(`
 - {id: any-failure, name: Any failure, category: unauthorized-access, severity: info, type: match, filter: 'event.outcome:failure'}
 - {id: disabled, name: Off, category: availability, severity: info, type: match, filter: '*', enabled: false}
-${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
+${SSH_BRUTE_FORCE.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
 `);
     const detections = feed(
       engine,
@@ -42,7 +40,7 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('keeps at most maxGroupsPerRule groups, evicting the least recently seen', () => {
-    const engine = engineFor(SSH, { maxGroupsPerRule: 100 });
+    const engine = engineFor(SSH_BRUTE_FORCE, { maxGroupsPerRule: 100 });
     const detections = [];
     for (let i = 0; i < 1000; i++) {
       detections.push(...engine.evaluate(failure(i * 100, `198.51.${i >> 8}.${i & 255}`)));
@@ -54,7 +52,7 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('forgets idle groups as time advances', () => {
-    const engine = engineFor(SSH);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     feed(engine, [failure(0, '10.0.0.1'), failure(0, '10.0.0.2')]);
     engine.advance(T0 + 5 * MINUTE);
     expect(engine.stats().groups).toEqual({ 'ssh-brute-force': 2 });
@@ -63,27 +61,27 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('continues a window after snapshot and restore', () => {
-    const before = engineFor(SSH);
+    const before = engineFor(SSH_BRUTE_FORCE);
     feed(
       before,
       [0, 1, 2].map((i) => failure(i * SECOND)),
     );
-    const after = engineFor(SSH);
+    const after = engineFor(SSH_BRUTE_FORCE);
     expect(after.restore(stored(before))).toEqual({ restored: ['ssh-brute-force'], discarded: [] });
     expect(feed(after, [failure(3 * SECOND), failure(4 * SECOND)]).map((d) => d.count)).toEqual([
       5,
     ]);
-    const fresh = engineFor(SSH);
+    const fresh = engineFor(SSH_BRUTE_FORCE);
     expect(feed(fresh, [failure(3 * SECOND), failure(4 * SECOND)])).toEqual([]);
   });
 
   it('continues a window when restarted with another allowed lateness', () => {
-    const before = engineFor(SSH);
+    const before = engineFor(SSH_BRUTE_FORCE);
     feed(
       before,
       [0, 1, 2].map((i) => failure(i * MINUTE)),
     );
-    const after = engineFor(SSH, { allowedLatenessMs: 0 });
+    const after = engineFor(SSH_BRUTE_FORCE, { allowedLatenessMs: 0 });
     after.restore(stored(before));
     expect(feed(after, [failure(3 * MINUTE), failure(4 * MINUTE)]).map((d) => d.count)).toEqual([
       5,
@@ -91,14 +89,14 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('does not repeat a detection after a restart within the throttle', () => {
-    const before = engineFor(SSH);
+    const before = engineFor(SSH_BRUTE_FORCE);
     expect(
       feed(
         before,
         [0, 1, 2, 3, 4].map((i) => failure(i * SECOND)),
       ),
     ).toHaveLength(1);
-    const after = engineFor(SSH);
+    const after = engineFor(SSH_BRUTE_FORCE);
     after.restore(stored(before));
     expect(feed(after, [failure(5 * SECOND), failure(6 * SECOND)])).toEqual([]);
   });
@@ -143,26 +141,31 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('starts a rule empty when its settings changed, but keeps it across a rename', () => {
-    const before = engineFor(SSH);
+    const before = engineFor(SSH_BRUTE_FORCE);
     feed(
       before,
       [0, 1, 2, 3].map((i) => failure(i * SECOND)),
     );
-    const changed = engineFor(SSH.replace('count: 5', 'count: 6'));
+    const changed = engineFor(SSH_BRUTE_FORCE.replace('count: 5', 'count: 6'));
     expect(changed.restore(stored(before))).toEqual({
       restored: [],
       discarded: ['ssh-brute-force'],
     });
     expect(feed(changed, [failure(4 * SECOND), failure(5 * SECOND)])).toEqual([]);
-    const renamed = engineFor(SSH.replace('name: SSH brute force', 'name: SSH password guessing'));
+    const renamed = engineFor(
+      SSH_BRUTE_FORCE.replace(
+        'name: SSH_BRUTE_FORCE brute force',
+        'name: SSH_BRUTE_FORCE password guessing',
+      ),
+    );
     renamed.restore(stored(before));
     expect(renamed.evaluate(failure(4 * SECOND))).toHaveLength(1);
   });
 
   it('keeps the watermark across a restart, so old events stay late', () => {
-    const before = engineFor(SSH);
+    const before = engineFor(SSH_BRUTE_FORCE);
     feed(before, [failure(30 * MINUTE, '192.0.2.1')]);
-    const after = engineFor(SSH);
+    const after = engineFor(SSH_BRUTE_FORCE);
     after.restore(stored(before));
     feed(
       after,
@@ -172,7 +175,7 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('does not let one event from the far future make every other event late', () => {
-    const engine = engineFor(SSH);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     feed(engine, [failure(365 * 24 * 60 * MINUTE, '192.0.2.1', 0)]);
     const detections = feed(
       engine,
@@ -183,7 +186,7 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('counts matching events without a readable time, and uses none of them', () => {
-    const engine = engineFor(SSH);
+    const engine = engineFor(SSH_BRUTE_FORCE);
     const untimed = {
       ...failure(0),
       '@timestamp': 'yesterday',
@@ -194,7 +197,7 @@ ${SSH.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
   });
 
   it('rejects options out of range and two rules with one id', () => {
-    const rules = rulesFrom(SSH);
+    const rules = rulesFrom(SSH_BRUTE_FORCE);
     expect(() => new RuleEngine(rules, { maxGroupsPerRule: 0 })).toThrow(
       'maxGroupsPerRule must be a positive integer',
     );

@@ -11,6 +11,18 @@ export const T0 = Date.parse('2024-05-01T12:00:00.000Z');
 export const SECOND = 1000;
 export const MINUTE = 60_000;
 
+/** Five failed logins from one source address within five minutes. */
+export const SSH_BRUTE_FORCE = `
+id: ssh-brute-force
+name: SSH brute force
+category: unauthorized-access
+severity: high
+type: threshold
+filter: 'event.outcome:failure'
+group_by: [source.ip]
+threshold: {count: 5, window: 5m}
+`;
+
 export function rulesFrom(yaml: string): Rule[] {
   const { rules, invalid } = parseRuleDocument(yaml, 'spec.yml');
   if (invalid.length > 0) {
