@@ -9,6 +9,8 @@ export interface BusMessage<T> {
   /** Messages with the same key are delivered in publish order. */
   key: string;
   value: T;
+  /** Where the message's content sits in a durable log (the embedded store), for resuming after a restart. */
+  position?: number;
 }
 
 export type BusHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;

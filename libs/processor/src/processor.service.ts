@@ -35,7 +35,8 @@ export class ProcessorService implements OnModuleInit {
     if (result.duplicates > 0) this.metrics.storeDuplicates.inc(result.duplicates);
     const fresh: BusMessage<EcsEvent>[] = [];
     events.forEach((event, i) => {
-      if (result.fresh[i]) fresh.push({ key: eventKey(event), value: event });
+      if (result.fresh[i])
+        fresh.push({ key: eventKey(event), value: event, position: result.positions?.[i] });
     });
     await this.bus.publish<EcsEvent>(Topics.events, fresh);
   }

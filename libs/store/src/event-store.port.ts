@@ -51,6 +51,32 @@ export interface AppendResult {
   duplicates: number;
   /** Per appended event, in order: false for a duplicate, so a replay is not processed twice. */
   fresh: boolean[];
+  /**
+   * Per appended event, its position in the store's insertion order (0 for a duplicate),
+   * when the store keeps one: the embedded detector resumes from a position after a restart.
+   */
+  positions?: number[];
+}
+
+/** An event and its position in the store's insertion order. */
+export interface PositionedEvent {
+  position: number;
+  event: EcsEvent;
+}
+
+export interface DistinctValuesRequest {
+  query: QueryNode;
+  range: TimeRange;
+  fields: string[];
+  limit: number;
+}
+
+/** One combination of field values (null when absent), with when it was first and last seen. */
+export interface DistinctValues {
+  tenant: string;
+  values: unknown[];
+  firstSeen: number;
+  lastSeen: number;
 }
 
 /** Totals are exact up to this many matches, as Elasticsearch's `track_total_hits`. */
@@ -65,6 +91,17 @@ export interface EventStore {
   search(request: SearchRequest): Promise<SearchResult>;
   histogram(request: AggregationRequest & { intervalMs: number }): Promise<HistogramBucket[]>;
   terms(request: AggregationRequest & { field: string; size: number }): Promise<TermsBucket[]>;
+  /** The events with these ids, searched within `range`; ids not found are left out. */
+  getByIds(tenant: string, ids: string[], range: TimeRange): Promise<EcsEvent[]>;
+  /** Distinct value combinations of `fields` among matching events of every tenant, most recent first. */
+  distinctValues(request: DistinctValuesRequest): Promise<DistinctValues[]>;
+  /**
+   * Up to `limit` events stored after `position`, in insertion order; `undefined` when the
+   * store keeps no positions (Elasticsearch, where the bus replays instead).
+   */
+  readAfter?(position: number, limit: number): Promise<PositionedEvent[]>;
+  /** The newest position, 0 for an empty store; with `readAfter`. */
+  lastPosition?(): Promise<number>;
   /** Deletes at most `limit` events older than `cutoff`; answers how many went. */
   deleteOlderThan(cutoff: number, limit: number): Promise<number>;
   sizeBytes(): number;

@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
+import { ALERT_STORE, AlertStore } from './alert-store.port';
 import { EVENT_STORE, EventStore } from './event-store.port';
 
 const DAY_MS = 86_400_000;
@@ -13,7 +14,7 @@ const SWEEP_EVERY_MS = 60_000;
 /** Small deletes, with the event loop free between them, keep ingest flowing. */
 const DELETE_CHUNK = 2_000;
 
-/** Deletes events older than the retention period, a chunk at a time. */
+/** Deletes events older than the retention period, a chunk at a time, and alerts resolved before it. */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
@@ -23,6 +24,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(CONFIG) private readonly config: LogwardenConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ALERT_STORE) private readonly alerts: AlertStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,6 +49,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         if (deleted < DELETE_CHUNK) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      await this.alerts.deleteOlderThan(cutoff);
       if (total > 0)
         this.logger.log(
           `retention deleted ${total} events older than ${new Date(cutoff).toISOString()}`,

@@ -8,17 +8,25 @@ import {
 } from '@nestjs/common';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Metrics, Readiness } from '@logwarden/ops';
+import { ALERT_STORE, CHECKPOINT_STORE, SILENCE_STORE } from './alert-store.port';
 import { EVENT_STORE } from './event-store.port';
 import { KEY_STORE } from './key-store.port';
 import { RetentionService } from './retention.service';
-import { SqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteAlertStore } from './sqlite/sqlite-alert-store';
+import { SqliteCheckpointStore } from './sqlite/sqlite-checkpoint-store';
+import { ALERTING_MIGRATIONS, SqliteDatabase } from './sqlite/sqlite-database';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store';
+import { SqliteSilenceStore } from './sqlite/sqlite-silence-store';
+
+/** The alerting database: alerts, silences, outbox and checkpoints. */
+const ALERTING_DATABASE = Symbol('ALERTING_DATABASE');
 
 /** Reports the database's state, and closes it last, after the HTTP server has drained. */
 class SqliteLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(SqliteDatabase) private readonly database: SqliteDatabase,
+    @Inject(ALERTING_DATABASE) private readonly alerting: SqliteDatabase,
     @Inject(EVENT_STORE) private readonly events: SqliteEventStore,
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Metrics) private readonly metrics: Metrics,
@@ -34,6 +42,7 @@ class SqliteLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.events.close();
     this.database.close();
+    this.alerting.close();
   }
 }
 
@@ -51,12 +60,38 @@ export class StoreModule {
           useFactory: (config: LogwardenConfig) =>
             new SqliteDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }),
         },
+        {
+          provide: ALERTING_DATABASE,
+          inject: [CONFIG],
+          useFactory: (config: LogwardenConfig) =>
+            new SqliteDatabase({
+              dataDir: config.dataDir,
+              synchronous: config.sqliteSynchronous,
+              file: 'alerting.db',
+              migrations: ALERTING_MIGRATIONS,
+            }),
+        },
         { provide: EVENT_STORE, useClass: SqliteEventStore },
         { provide: KEY_STORE, useClass: SqliteKeyStore },
+        {
+          provide: ALERT_STORE,
+          inject: [ALERTING_DATABASE],
+          useFactory: (alerting: SqliteDatabase) => new SqliteAlertStore(alerting.db),
+        },
+        {
+          provide: SILENCE_STORE,
+          inject: [ALERTING_DATABASE],
+          useFactory: (alerting: SqliteDatabase) => new SqliteSilenceStore(alerting.db),
+        },
+        {
+          provide: CHECKPOINT_STORE,
+          inject: [ALERTING_DATABASE],
+          useFactory: (alerting: SqliteDatabase) => new SqliteCheckpointStore(alerting.db),
+        },
         SqliteLifecycle,
         RetentionService,
       ],
-      exports: [EVENT_STORE, KEY_STORE],
+      exports: [EVENT_STORE, KEY_STORE, ALERT_STORE, SILENCE_STORE, CHECKPOINT_STORE],
     };
   }
 }

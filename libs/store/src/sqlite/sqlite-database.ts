@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Schema migrations, applied in order; `user_version` records how many ran. */
-const MIGRATIONS: string[] = [
+/** Schema migrations of the event database, applied in order; `user_version` records how many ran. */
+export const EVENT_MIGRATIONS: string[] = [
   `
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
@@ -45,19 +45,102 @@ const MIGRATIONS: string[] = [
  */
 export const WAL_CHECKPOINT_PAGES = 4_000;
 
+/**
+ * Alerts, silences, the notification outbox and consumer checkpoints. A database of
+ * their own, so their small transactions never wait behind the event writer's.
+ */
+export const ALERTING_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    category TEXT NOT NULL,
+    last_seen INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    -- When an open alert resolves itself if nothing repeats it; NULL once resolved.
+    resolve_at INTEGER,
+    doc TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX alerts_open ON alerts (tenant, rule_id, group_key) WHERE status != 'resolved';
+  CREATE INDEX alerts_tenant_last_seen ON alerts (tenant, last_seen);
+  CREATE INDEX alerts_resolve_at ON alerts (resolve_at) WHERE resolve_at IS NOT NULL;
+
+  CREATE TABLE detections (
+    id TEXT PRIMARY KEY,
+    alert_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE notifications (
+    alert_id TEXT NOT NULL,
+    route TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (alert_id, route)
+  );
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    route TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    notification TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+  CREATE TABLE outbox_alerts (
+    alert_id TEXT NOT NULL,
+    outbox_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (alert_id, outbox_id)
+  );
+
+  CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    matchers TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    comment TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE checkpoints (
+    name TEXT PRIMARY KEY,
+    position INTEGER,
+    state TEXT NOT NULL,
+    saved_at INTEGER NOT NULL
+  );
+  `,
+];
+
 export interface SqliteOptions {
   dataDir: string;
   synchronous: 'full' | 'normal';
+  /** File name under the data directory; default `logwarden.db`, the events. */
+  file?: string;
+  migrations?: string[];
 }
 
-/** Opens (creating and migrating) the embedded database under the data directory. */
+/** Opens (creating and migrating) an embedded database under the data directory. */
 export class SqliteDatabase {
   readonly db: Database.Database;
   readonly path: string;
 
   constructor(readonly options: SqliteOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    this.path = join(options.dataDir, 'logwarden.db');
+    this.path = join(options.dataDir, options.file ?? 'logwarden.db');
     this.db = new Database(this.path);
     // Rows are ~500-byte JSON documents; large pages mean fewer page splits and B-tree levels.
     this.db.pragma('page_size = 16384');
@@ -73,10 +156,11 @@ export class SqliteDatabase {
   }
 
   private migrate(): void {
+    const migrations = this.options.migrations ?? EVENT_MIGRATIONS;
     const applied = this.db.pragma('user_version', { simple: true }) as number;
-    for (let version = applied; version < MIGRATIONS.length; version++) {
+    for (let version = applied; version < migrations.length; version++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]);
+        this.db.exec(migrations[version]);
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }

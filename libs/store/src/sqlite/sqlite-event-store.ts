@@ -5,11 +5,15 @@ import { Metrics } from '@logwarden/ops';
 import {
   AggregationRequest,
   AppendResult,
+  DistinctValues,
+  DistinctValuesRequest,
   EventStore,
   HistogramBucket,
   SearchRequest,
+  PositionedEvent,
   SearchResult,
   TermsBucket,
+  TimeRange,
   TOTAL_HITS_LIMIT,
 } from '../event-store.port';
 import { SqliteDatabase } from './sqlite-database';
@@ -42,13 +46,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   async append(events: EcsEvent[]): Promise<AppendResult> {
-    if (events.length === 0) return { stored: 0, duplicates: 0, fresh: [] };
+    if (events.length === 0) return { stored: 0, duplicates: 0, fresh: [], positions: [] };
     const rows = new Array<unknown>(events.length * ROW_WIDTH);
     events.forEach((event, i) => writeRow(event, rows, i * ROW_WIDTH));
-    const flags = await this.writer.append(rows);
-    const fresh = Array.from(flags, (flag) => flag === 1);
+    const positions = Array.from(await this.writer.append(rows));
+    const fresh = positions.map((position) => position > 0);
     const stored = fresh.filter(Boolean).length;
-    return { stored, duplicates: events.length - stored, fresh };
+    return { stored, duplicates: events.length - stored, fresh, positions };
   }
 
   /** Prepared statements by SQL text: a query shape seen once is usually seen again. */
@@ -133,6 +137,51 @@ export class SqliteEventStore implements EventStore {
       count: number;
     }[];
     return rows.map((row) => ({ value: row.value, count: row.count }));
+  }
+
+  async getByIds(tenant: string, ids: string[], range: TimeRange): Promise<EcsEvent[]> {
+    if (ids.length === 0) return [];
+    const rows = this.statement(
+      `SELECT doc FROM events WHERE tenant = ? AND ts >= ? AND ts < ?
+         AND id IN (${ids.map(() => '?').join(', ')}) ORDER BY ts, seq`,
+    )
+      .pluck()
+      .all(tenant, range.from, range.to, ...ids) as string[];
+    return rows.map((doc) => JSON.parse(doc) as EcsEvent);
+  }
+
+  async distinctValues(request: DistinctValuesRequest): Promise<DistinctValues[]> {
+    const compiled = compileSqliteWhere(request.query);
+    const columns = request.fields.map((field, i) => {
+      const column = SQLITE_FIELD_COLUMNS[field];
+      return `${column ? `e.${column}` : `json_extract(e.doc, '${jsonPath(field).replaceAll("'", "''")}')`} AS v${i}`;
+    });
+    const groups = request.fields.map((_, i) => `v${i}`).join(', ');
+    const rows = this.statement(
+      `SELECT e.tenant AS tenant, ${columns.join(', ')}, min(e.ts) AS firstSeen, max(e.ts) AS lastSeen
+         FROM events e WHERE e.ts >= ? AND e.ts < ? AND (${compiled.sql})
+         GROUP BY e.tenant${groups ? `, ${groups}` : ''} ORDER BY lastSeen DESC LIMIT ?`,
+    ).all(request.range.from, request.range.to, ...compiled.params, request.limit) as Record<
+      string,
+      unknown
+    >[];
+    return rows.map((row) => ({
+      tenant: row.tenant as string,
+      values: request.fields.map((_, i) => row[`v${i}`] ?? null),
+      firstSeen: row.firstSeen as number,
+      lastSeen: row.lastSeen as number,
+    }));
+  }
+
+  async readAfter(position: number, limit: number): Promise<PositionedEvent[]> {
+    const rows = this.statement(
+      'SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+    ).all(position, limit) as { seq: number; doc: string }[];
+    return rows.map((row) => ({ position: row.seq, event: JSON.parse(row.doc) as EcsEvent }));
+  }
+
+  async lastPosition(): Promise<number> {
+    return this.statement('SELECT coalesce(max(seq), 0) FROM events').pluck().get() as number;
   }
 
   deleteOlderThan(cutoff: number, limit: number): Promise<number> {

@@ -10,7 +10,7 @@ export type WriterRequest =
   | { kind: 'close'; id: number };
 
 export type WriterReply =
-  | { kind: 'appended'; id: number; fresh: Uint8Array }
+  | { kind: 'appended'; id: number; positions: Float64Array }
   | { kind: 'deleted'; id: number; deleted: number }
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'committed'; seconds: number; rows: number }

@@ -37,9 +37,9 @@ export class SqliteWriter {
     );
   }
 
-  append(rows: unknown[]): Promise<Uint8Array> {
+  append(rows: unknown[]): Promise<Float64Array> {
     return this.request({ kind: 'append', rows }).then(
-      (reply) => (reply as { fresh: Uint8Array }).fresh,
+      (reply) => (reply as { positions: Float64Array }).positions,
     );
   }
 

@@ -39,9 +39,10 @@ function reply(message: WriterReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function insert(rows: unknown[]): Uint8Array {
+/** Each row's `seq`, or 0 for a duplicate. */
+function insert(rows: unknown[]): Float64Array {
   const count = rows.length / ROW_WIDTH;
-  const fresh = new Uint8Array(count);
+  const positions = new Float64Array(count);
   for (let i = 0, at = 0; i < count; i++, at += ROW_WIDTH) {
     const info = insertEvent.run(
       rows[at],
@@ -55,10 +56,10 @@ function insert(rows: unknown[]): Uint8Array {
       rows[at + 8],
     );
     if (info.changes === 0) continue;
-    fresh[i] = 1;
+    positions[i] = Number(info.lastInsertRowid);
     if (rows[at + 9] !== null) insertText.run(info.lastInsertRowid, rows[at + 9]);
   }
-  return fresh;
+  return positions;
 }
 
 const commitBatch = db.transaction((batch: typeof queue) =>
@@ -83,7 +84,7 @@ function flush(): void {
       const results = commitBatch(batch);
       reply({ kind: 'committed', seconds: Number(process.hrtime.bigint() - started) / 1e9, rows });
       batch.forEach((request, i) =>
-        reply({ kind: 'appended', id: request.id, fresh: results[i] }, [
+        reply({ kind: 'appended', id: request.id, positions: results[i] }, [
           results[i].buffer as ArrayBuffer,
         ]),
       );
