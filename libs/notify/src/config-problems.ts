@@ -1,0 +1,101 @@
+import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
+
+export type FieldPath = (string | number)[];
+
+/** `routes[0].channels[1]` */
+function formatPath(path: FieldPath): string {
+  return path.reduce<string>(
+    (text, segment) =>
+      typeof segment === 'number'
+        ? `${text}[${segment}]`
+        : text === ''
+          ? segment
+          : `${text}.${segment}`,
+    '',
+  );
+}
+
+/**
+ * Collects the problems of one configuration file as `file:line: field: reason`, at most one
+ * per field: a field whose `${VAR}` could not be expanded is not also reported as missing.
+ */
+export class ConfigProblems {
+  private readonly entries: { line: number; message: string }[] = [];
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly file: string,
+    private readonly lines?: LineCounter,
+    private readonly root?: Node | null,
+  ) {}
+
+  add(path: FieldPath, reason: string): void {
+    const field = formatPath(path);
+    if (field !== '' && this.reported.has(field)) return;
+    this.reported.add(field);
+    const line = this.lineOf(path);
+    const location = line === undefined ? this.file : `${this.file}:${line}`;
+    this.entries.push({
+      line: line ?? Infinity,
+      message: field === '' ? `${location}: ${reason}` : `${location}: ${field}: ${reason}`,
+    });
+  }
+
+  /** A problem of the file as a whole, with no line to point at. */
+  addToFile(reason: string): void {
+    this.entries.push({ line: Infinity, message: `${this.file}: ${reason}` });
+  }
+
+  /** In file order, so they read top to bottom like the file; problems of the whole file last. */
+  get messages(): string[] {
+    return [...this.entries].sort((a, b) => a.line - b.line).map((entry) => entry.message);
+  }
+
+  /** Whether the value at `path`, or anything inside it, has a problem. */
+  hasAny(path: FieldPath): boolean {
+    const field = formatPath(path);
+    for (const reported of this.reported) {
+      if (
+        reported === field ||
+        reported.startsWith(`${field}.`) ||
+        reported.startsWith(`${field}[`)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** 1-based line of the value at `path`, for messages that point back at it. */
+  lineOf(path: FieldPath): number | undefined {
+    return this.lines === undefined ? undefined : lineAt(this.lines, this.root ?? null, path);
+  }
+}
+
+function lineOf(lines: LineCounter, node: Node | null | undefined): number | undefined {
+  const offset = node?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+/** The line of the deepest node on `path` that exists: the value itself, or its parent when missing. */
+function lineAt(lines: LineCounter, root: Node | null, path: FieldPath): number | undefined {
+  let node: Node | null = root;
+  let line = lineOf(lines, root);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => (item.key as { value?: unknown } | null)?.value === segment,
+      );
+      if (pair === undefined) break;
+      line = lineOf(lines, pair.key as Node) ?? line;
+      node = pair.value as Node | null;
+      line = lineOf(lines, node) ?? line;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = (node.items[segment] as Node | undefined) ?? null;
+      line = lineOf(lines, node) ?? line;
+    } else {
+      break;
+    }
+  }
+  return line;
+}
