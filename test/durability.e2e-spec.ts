@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_KEY, startLogwarden, tempDataDir, freePort } from './support/logwarden';
 import { call, ndjson, postLogs, search } from './support/http';
@@ -12,7 +13,10 @@ jest.setTimeout(120_000);
 afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
 /** The real entry point in its own process, as `npm start` runs it. */
-async function spawnLogwarden(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function spawnLogwarden(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -25,6 +29,7 @@ async function spawnLogwarden(dataDir: string): Promise<{ child: ChildProcess; u
         HOST: '127.0.0.1',
         LOGWARDEN_DATA_DIR: dataDir,
         LOGWARDEN_ADMIN_KEY: ADMIN_KEY,
+        ...env,
       },
       stdio: 'ignore',
     },
@@ -142,5 +147,57 @@ describe('durability', () => {
     expect(traffic.failures.filter((status) => status !== 503)).toEqual([]);
     expect(traffic.acknowledged.length).toBeGreaterThan(4);
     await expectAllStored(dataDir, traffic.acknowledged);
+  });
+
+  it('resumes detection after kill -9: no alert missed, none repeated', async () => {
+    const rules = mkdtempSync(join(tmpdir(), 'logwarden-rules-'));
+    writeFileSync(
+      join(rules, 'brute-force.yml'),
+      `id: test-brute-force
+name: Test brute force
+category: unauthorized-access
+severity: high
+type: threshold
+filter: 'event.outcome:failure'
+group_by: [source.ip]
+threshold: {count: 5, window: 10m}
+`,
+    );
+    const env = { LOGWARDEN_RULES_DIR: rules };
+    const failures = (ip: string, count: number) =>
+      ndjson(
+        Array.from({ length: count }, () => ({
+          '@timestamp': new Date().toISOString(),
+          message: `Failed password for admin from ${ip} port 40022 ssh2`,
+        })),
+      );
+    const alertsOf = async (url: string) =>
+      ((await call(url, '/api/v1/alerts?rule=test-brute-force')).body.alerts as any[]).map(
+        (alert) => [alert.group['source.ip'], alert.count],
+      );
+    const dataDir = tempDataDir();
+    try {
+      const first = await spawnLogwarden(dataDir, env);
+      children.push(first.child);
+      expect((await postLogs(first.url, failures('10.1.1.1', 3))).status).toBe(200);
+      expect((await postLogs(first.url, failures('10.2.2.2', 5))).status).toBe(200);
+      expect(await alertsOf(first.url)).toEqual([['10.2.2.2', 1]]);
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+
+      const second = await spawnLogwarden(dataDir, env);
+      children.push(second.child);
+      // Three failures before the crash and two after make five: the window survived.
+      expect((await postLogs(second.url, failures('10.1.1.1', 2))).status).toBe(200);
+      expect((await alertsOf(second.url)).sort()).toEqual([
+        ['10.1.1.1', 1],
+        ['10.2.2.2', 1],
+      ]);
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(rules, { recursive: true, force: true });
+    }
   });
 });

@@ -24,12 +24,16 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'logwarden-test-'));
 }
 
-/** Starts embedded Logwarden on a loopback port with its data in a temporary directory. */
+/**
+ * Starts embedded Logwarden on a loopback port with its data in a temporary directory.
+ * `env` is read as the process environment would be; `overrides` win over it.
+ */
 export async function startLogwarden(
   overrides: Partial<LogwardenConfig> = {},
+  env: Record<string, string> = {},
 ): Promise<RunningLogwarden> {
   const config: LogwardenConfig = {
-    ...loadConfig({}),
+    ...loadConfig(env),
     dataDir: tempDataDir(),
     adminKey: ADMIN_KEY,
     host: '127.0.0.1',

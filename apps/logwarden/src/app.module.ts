@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AlertingModule } from '@logwarden/alerting';
 import { AuthModule } from '@logwarden/auth';
 import { BusModule } from '@logwarden/bus';
 import { ConfigModule, LogwardenConfig } from '@logwarden/config';
+import { DetectorModule } from '@logwarden/detector';
 import { IngestModule } from '@logwarden/ingest';
 import { OpsModule } from '@logwarden/ops';
 import { ProcessorModule } from '@logwarden/processor';
@@ -23,6 +25,8 @@ export class AppModule {
         IngestModule,
         ProcessorModule,
         SearchModule,
+        DetectorModule,
+        AlertingModule,
       ],
     };
   }

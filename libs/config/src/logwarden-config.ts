@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { NotifyConfig, loadNotifyConfig } from '@logwarden/notify';
 
 export type DeploymentMode = 'embedded' | 'distributed';
 
@@ -21,6 +22,14 @@ export interface LogwardenConfig {
   elasticsearchVersion: string;
   /** `full` survives power loss; `normal` survives process crashes only. */
   sqliteSynchronous: 'full' | 'normal';
+  /** Rule directories: the built-in pack, then `LOGWARDEN_RULES_DIR`. */
+  rulesDirs: string[];
+  /** Notification channels and routes: `LOGWARDEN_CONFIG`, `config/logwarden.yml` or the quick-start variables. */
+  notify: NotifyConfig;
+  /** An open alert without a new detection for this long resolves itself (at least twice its rule's window). */
+  alertResolveAfterMs: number;
+  /** Base URL of the API as on-call engineers reach it, for links in notifications. */
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -48,6 +57,16 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 const MiB = 1024 * 1024;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = env[name]?.trim() || fallback;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(raw);
+  if (!match || Number(match[1]) === 0) {
+    throw new ConfigError(`${name} must be a duration such as 30s, 15m or 1h, got "${raw}"`);
+  }
+  return Number(match[1]) * UNIT_MS[match[2]];
+}
 
 /** Builds the configuration from environment variables, naming the variable at fault. */
 export function loadConfig(env: Env = process.env): LogwardenConfig {
@@ -59,10 +78,16 @@ export function loadConfig(env: Env = process.env): LogwardenConfig {
   if (adminKey !== undefined && adminKey !== '' && adminKey.length < 16) {
     throw new ConfigError('LOGWARDEN_ADMIN_KEY must be at least 16 characters long');
   }
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const notify = loadNotifyConfig(env);
+  if (notify.problems.length > 0) {
+    throw new ConfigError(`${notify.source} is not valid:\n  ${notify.problems.join('\n  ')}`);
+  }
+  const rulesDir = env.LOGWARDEN_RULES_DIR?.trim();
   return {
     mode: oneOf(env, 'LOGWARDEN_MODE', ['embedded', 'distributed'] as const, 'embedded'),
     host: env.HOST?.trim() || '0.0.0.0',
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
     dataDir: resolve(env.LOGWARDEN_DATA_DIR?.trim() || './data'),
     retentionDays: integer(env, 'LOGWARDEN_RETENTION_DAYS', 7, 1, 36500),
     adminKey: adminKey || undefined,
@@ -71,5 +96,9 @@ export function loadConfig(env: Env = process.env): LogwardenConfig {
     maxPendingEvents: integer(env, 'LOGWARDEN_MAX_PENDING_EVENTS', 50_000, 1, 10_000_000),
     elasticsearchVersion: esVersion,
     sqliteSynchronous: oneOf(env, 'LOGWARDEN_SQLITE_SYNC', ['full', 'normal'] as const, 'full'),
+    rulesDirs: [resolve('config/rules'), ...(rulesDir ? [resolve(rulesDir)] : [])],
+    notify: notify.config,
+    alertResolveAfterMs: duration(env, 'LOGWARDEN_ALERT_RESOLVE_AFTER', '15m'),
+    publicUrl: (env.LOGWARDEN_PUBLIC_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, ''),
   };
 }

@@ -46,6 +46,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly detectorEvents = new Counter({
+    name: 'logwarden_detector_events_total',
+    help: 'Events the detector evaluated against the enabled rules.',
+    registers: [this.registry],
+  });
+
+  readonly detections = new Counter({
+    name: 'logwarden_detections_total',
+    help: 'Rule detections, by rule.',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alertsOpened = new Counter({
+    name: 'logwarden_alerts_opened_total',
+    help: 'Alerts opened, by rule and severity.',
+    labelNames: ['rule', 'severity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'logwarden_notification_deliveries_total',
+    help: 'Notification delivery attempts, by channel and outcome (sent, retry, failed).',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'logwarden_' });
   }
