@@ -5,6 +5,10 @@ import { QuerySyntaxError } from './query-syntax-error';
  * quoted phrases, bare words). liqe only ever sees these tokens in a normalized form,
  * because its own lexer rejects ordinary log values: IP addresses (`10.0.0.1`),
  * `@timestamp`, dates and date math in ranges, open ranges (`[500 TO *]`), paths.
+ *
+ * A field group `field:(a OR b)` becomes the tokens of `(field:a OR field:b)`: every
+ * value inside takes the group's field, so the AST, and every evaluator, needs nothing
+ * new, and the group's own parentheses keep `NOT field:(a OR b)` negating all of it.
  */
 
 export type ComparisonOperator = ':' | '>' | '>=' | '<' | '<=';
@@ -65,6 +69,8 @@ export interface RawRange {
 
 const MAX_NESTING = 32;
 const KEYWORDS = new Set(['AND', 'OR', 'NOT']);
+/** A keyword where a group value could start; the same word boundaries as outside a group. */
+const GROUP_KEYWORD = /(?:AND|OR|NOT)(?=[\s()]|$)/y;
 const FIELD_NAME = /^[\p{L}_@$][\p{L}\p{N}_@$/-]*(\.[\p{L}\p{N}_@$/-]+)*$/u;
 const SPACE = /\s/;
 
@@ -72,34 +78,41 @@ export function lexQuery(query: string): QueryToken[] {
   return new Lexer(query).tokens();
 }
 
+interface FieldGroup {
+  field: string;
+  /** How many parentheses were open outside the group's own. */
+  depth: number;
+}
+
 class Lexer {
   private pos = 0;
+  private readonly openParens: number[] = [];
+  /** Groups cannot nest, so there is at most one. */
+  private group: FieldGroup | undefined;
 
   constructor(private readonly query: string) {}
 
   tokens(): QueryToken[] {
     const tokens: QueryToken[] = [];
-    const openParens: number[] = [];
     for (this.skipSpace(); this.pos < this.query.length; this.skipSpace()) {
       const start = this.pos;
       const char = this.query[start];
       if (char === '(') {
-        if (openParens.length === MAX_NESTING) {
-          throw new QuerySyntaxError(
-            'Parentheses nested too deeply',
-            start,
-            `the limit is ${MAX_NESTING} levels`,
-          );
-        }
-        openParens.push(start);
-        tokens.push(this.operator('('));
+        tokens.push(this.openParen());
       } else if (char === ')') {
-        if (openParens.length === 0) {
+        if (this.openParens.length === 0) {
           throw new QuerySyntaxError('Unexpected ")"', start, 'there is no "(" to close');
         }
+        this.openParens.pop();
+        const closesGroup = this.group?.depth === this.openParens.length;
         const previous = tokens[tokens.length - 1];
-        if (previous.type === '(') throw new QuerySyntaxError('Empty parentheses', previous.start);
-        openParens.pop();
+        if (previous.type === '(') {
+          throw new QuerySyntaxError(
+            closesGroup ? `Empty group for field "${this.group?.field}"` : 'Empty parentheses',
+            previous.start,
+          );
+        }
+        if (closesGroup) this.group = undefined;
         tokens.push(this.operator(')'));
       } else if (char === '-' && this.startsOperand(start + 1)) {
         tokens.push(this.operator('NOT'));
@@ -109,10 +122,25 @@ class Lexer {
         tokens.push(this.termOrKeyword());
       }
     }
-    if (openParens.length > 0) {
-      throw new QuerySyntaxError('Missing ")" to close the "("', openParens[openParens.length - 1]);
+    if (this.openParens.length > 0) {
+      throw new QuerySyntaxError(
+        'Missing ")" to close the "("',
+        this.openParens[this.openParens.length - 1],
+      );
     }
     return tokens;
+  }
+
+  private openParen(): OperatorToken {
+    if (this.openParens.length === MAX_NESTING) {
+      throw new QuerySyntaxError(
+        'Parentheses nested too deeply',
+        this.pos,
+        `the limit is ${MAX_NESTING} levels`,
+      );
+    }
+    this.openParens.push(this.pos);
+    return this.operator('(');
   }
 
   private operator(type: OperatorToken['type']): OperatorToken {
@@ -126,6 +154,7 @@ class Lexer {
   }
 
   private termOrKeyword(): QueryToken {
+    if (this.group) return this.groupValue(this.group.field);
     const start = this.pos;
     if (this.query[start] === '"') {
       const quoted = this.quoted();
@@ -139,7 +168,7 @@ class Lexer {
     return this.finishTerm({ operator: ':', value: word, start });
   }
 
-  private fieldTerm(field: string, start: number, quoted: boolean): TermToken {
+  private fieldTerm(field: string, start: number, quoted: boolean): QueryToken {
     if (!(quoted ? isQuotedFieldName(field) : FIELD_NAME.test(field))) {
       throw new QuerySyntaxError(
         field === '' ? 'Missing field name before ":"' : `Invalid field name "${field}"`,
@@ -150,6 +179,29 @@ class Lexer {
     this.pos++;
     const operator = this.comparisonOperator();
     const spaced = this.skipSpace();
+    if (operator === ':' && this.query[this.pos] === '(') {
+      this.group = { field, depth: this.openParens.length };
+      return this.openParen();
+    }
+    return this.fieldValue({ field, operator, start }, spaced);
+  }
+
+  /** Reads one value of a group as if it followed `field:`: `f:(a OR >5)` is `(f:a OR f:>5)`. */
+  private groupValue(field: string): QueryToken {
+    const start = this.pos;
+    GROUP_KEYWORD.lastIndex = start;
+    const keyword = GROUP_KEYWORD.exec(this.query);
+    if (keyword) {
+      this.pos += keyword[0].length;
+      return { type: keyword[0] as OperatorToken['type'], start, end: this.pos };
+    }
+    const operator = this.comparisonOperator();
+    return this.fieldValue({ field, operator, start }, this.skipSpace());
+  }
+
+  /** Reads the value of `term`, which starts at the current position, after any spaces. */
+  private fieldValue(term: Omit<RawTerm, 'value'>, spaced: boolean): TermToken {
+    const { field } = term;
     const valueStart = this.pos;
     const next = this.query[valueStart];
     const missing = () =>
@@ -159,12 +211,19 @@ class Lexer {
         'use field:* to match any value',
       );
     if (next === undefined || next === '(' || next === ')') throw missing();
-    if (next === '"') return this.finishTerm({ field, operator, value: this.quoted(), start });
-    if ((next === '[' || next === '{') && operator === ':') {
-      return this.finishTerm({ field, operator, value: this.range(), start });
+    if (next === '"') {
+      const value = this.quoted();
+      this.rejectNestedField(value.text, valueStart);
+      return this.finishTerm({ ...term, value });
     }
-    const word = this.word(() => false);
+    if ((next === '[' || next === '{') && term.operator === ':') {
+      return this.finishTerm({ ...term, value: this.range() });
+    }
+    // Outside a group a value may contain ":" (`fe80::1`); inside one, `b:1` is far more
+    // likely a field the user expected to work there, so it is stopped at and rejected.
+    const word = this.word((char) => this.group !== undefined && char === ':');
     const raw = this.query.slice(valueStart, this.pos);
+    this.rejectNestedField(raw, valueStart);
     if (spaced && KEYWORDS.has(raw)) throw missing();
     if (raw.length > 1 && raw.startsWith('/') && raw.endsWith('/')) {
       throw new QuerySyntaxError(
@@ -173,7 +232,25 @@ class Lexer {
         'quote the value to search for it literally',
       );
     }
-    return this.finishTerm({ field, operator, value: word, start });
+    return this.finishTerm({ ...term, value: word });
+  }
+
+  private rejectNestedField(name: string, start: number): void {
+    if (this.group === undefined || this.query[this.pos] !== ':') return;
+    const { field } = this.group;
+    const hint = 'every value in a group belongs to its field; quote or escape a ":" in a value';
+    if (name === '') {
+      throw new QuerySyntaxError(
+        `Unexpected ":" in the group for field "${field}"`,
+        this.pos,
+        hint,
+      );
+    }
+    throw new QuerySyntaxError(
+      `Nested field "${name}" in the group for field "${field}"`,
+      start,
+      hint,
+    );
   }
 
   private comparisonOperator(): ComparisonOperator {

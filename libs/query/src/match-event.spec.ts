@@ -101,6 +101,43 @@ describe('compileMatcher', () => {
     expect(matches('NOT refused', {})).toBe(true);
   });
 
+  it('matches a field group as its field applied to each value in it', () => {
+    expect(matches('code:(401 OR 403)', { code: 403 })).toBe(true);
+    expect(matches('code:(401 OR 403)', { code: '401' })).toBe(true);
+    expect(matches('code:(401 OR 403)', { code: 404 })).toBe(false);
+    expect(matches('code:([400 TO 403] OR >=500)', { code: 502 })).toBe(true);
+    expect(matches('code:([400 TO 403] OR >=500)', { code: 404 })).toBe(false);
+    expect(matches('user:(root OR adm*)', { user: 'administrator' })).toBe(true);
+    expect(matches('user:(root OR adm*)', { user: 'bob' })).toBe(false);
+  });
+
+  it('negates a whole field group, matching events without the field', () => {
+    expect(matches('NOT level:(debug OR trace)', { level: 'info' })).toBe(true);
+    expect(matches('NOT level:(debug OR trace)', { level: 'trace' })).toBe(false);
+    expect(matches('NOT level:(debug OR trace)', {})).toBe(true);
+    expect(matches('-level:(debug OR trace) AND x:1', { level: 'debug', x: 1 })).toBe(false);
+  });
+
+  it('applies AND and NOT inside a group to each element of an array separately', () => {
+    expect(matches('tags:(prod eu)', { tags: ['prod', 'eu'] })).toBe(true);
+    expect(matches('tags:(prod AND eu)', { tags: ['prod', 'us'] })).toBe(false);
+    expect(matches('tags:((prod OR dev) AND NOT eu)', { tags: ['dev', 'us'] })).toBe(true);
+    expect(matches('tags:((prod OR dev) AND NOT eu)', { tags: ['dev', 'eu'] })).toBe(false);
+    expect(matches('tags:(prod -eu)', { tags: ['eu'] })).toBe(false);
+  });
+
+  it('searches message text with every word, phrase and prefix of a message group', () => {
+    expect(matches('message:("disk full" OR oom*)', { message: 'OOMKilled: api' })).toBe(true);
+    expect(matches('message:("disk full" OR oom*)', { message: 'Disk full on /' })).toBe(true);
+    expect(matches('message:("disk full" OR oom*)', { message: 'full disk' })).toBe(false);
+    expect(
+      matches('message:(connection (refused OR reset))', { message: 'reset connection' }),
+    ).toBe(true);
+    expect(matches('message:(connection (refused OR reset))', { message: 'connection lost' })).toBe(
+      false,
+    );
+  });
+
   it('tokenizes each event message afresh when events alternate', () => {
     const first = compileMatcher(parseQuery('alpha'));
     const second = compileMatcher(parseQuery('beta'));

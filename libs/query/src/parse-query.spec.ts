@@ -132,6 +132,122 @@ describe('parseQuery', () => {
     });
   });
 
+  describe('field groups', () => {
+    it.each<[string, string]>([
+      ['status:(401 OR 403)', 'status:401 OR status:403'],
+      [
+        'process.name:(sh OR bash OR zsh)',
+        'process.name:sh OR process.name:bash OR process.name:zsh',
+      ],
+      ['f:(a AND b)', 'f:a AND f:b'],
+      ['f:(a b)', 'f:a AND f:b'],
+      ['f:(a OR b c)', 'f:a OR (f:b AND f:c)'],
+      ['f:(a -b)', 'f:a AND NOT f:b'],
+      ['NOT level:(debug OR trace)', 'NOT (level:debug OR level:trace)'],
+      ['-level:(debug OR trace)', 'NOT (level:debug OR level:trace)'],
+      ['x AND f:(a OR b)', 'x AND (f:a OR f:b)'],
+      ['f:(a OR b) c', '(f:a OR f:b) AND c'],
+      ['f:((a OR b) AND NOT c)', '(f:a OR f:b) AND NOT f:c'],
+      ['f:(((a)))', 'f:a'],
+      ['f: ( a OR b )', 'f:a OR f:b'],
+      ['f:(a) g:(b OR c)', 'f:a AND (g:b OR g:c)'],
+      ['f:("disk full" OR oom* OR *)', 'f:"disk full" OR f:oom* OR f:*'],
+      ['message:("disk full" OR oom*)', '"disk full" OR oom*'],
+      ['f:([1 TO 5] OR {10 TO *] OR 42)', 'f:[1 TO 5] OR f:{10 TO *] OR f:42'],
+      ['f:(>=500 OR <100 OR =204)', 'f:>=500 OR f:<100 OR f:=204'],
+      ['"weird key":(x OR y)', '"weird key":x OR "weird key":y'],
+      ['ip:(fe80\\:\\:1 OR "::1")', 'ip:fe80::1 OR ip:"::1"'],
+      ['f:(\\-1 OR ANDROID OR ORACLE OR NOTICE)', 'f:-1 OR f:ANDROID OR f:ORACLE OR f:NOTICE'],
+      [
+        '@timestamp:(now-1d/d OR [now-1h TO now])',
+        '@timestamp:now-1d/d OR @timestamp:[now-1h TO now]',
+      ],
+    ])('%s means %s', (grouped, distributed) => {
+      expect(parse(grouped)).toEqual(parse(distributed));
+    });
+
+    it('applies the field to every value and keeps the group together', () => {
+      expect(parse('status:(401 OR 403)')).toEqual({
+        kind: 'or',
+        children: [term('status', 401), term('status', 403)],
+      });
+      expect(parse('NOT user.name:(root OR admin) AND x')).toEqual({
+        kind: 'and',
+        children: [
+          {
+            kind: 'not',
+            child: {
+              kind: 'or',
+              children: [term('user.name', 'root'), term('user.name', 'admin')],
+            },
+          },
+          text('x'),
+        ],
+      });
+    });
+
+    it('reads only the group with the field, not what follows it', () => {
+      expect(parse('f:(a) b:c d')).toEqual({
+        kind: 'and',
+        children: [term('f', 'a'), term('b', 'c'), text('d')],
+      });
+    });
+
+    it.each<[string, number, string]>([
+      ['a:(1 OR', 2, 'Missing ")" to close the "(" at position 2'],
+      ['x OR a:(1 OR (2)', 7, 'Missing ")" to close the "(" at position 7'],
+      ['a:()', 2, 'Empty group for field "a" at position 2'],
+      ['x a:(  )', 4, 'Empty group for field "a" at position 4'],
+      ['a:(())', 3, 'Empty parentheses at position 3'],
+      ['a:(b:1)', 3, 'Nested field "b" in the group for field "a" at position 3'],
+      ['a:(1 OR b:(2))', 8, 'Nested field "b" in the group for field "a" at position 8'],
+      ['a:(1 "b c":2)', 5, 'Nested field "b c" in the group for field "a" at position 5'],
+      ['a:(>=b:1)', 5, 'Nested field "b" in the group for field "a" at position 5'],
+      ['ip:(fe80::1)', 4, 'Nested field "fe80" in the group for field "ip" at position 4'],
+      ['a:(1 :2)', 5, 'Unexpected ":" in the group for field "a" at position 5'],
+      ['a:(1 OR OR 2)', 8, 'Unexpected "OR" at position 8'],
+      ['a:(OR 1)', 3, 'Unexpected "OR" at position 3'],
+      ['a:(1 OR)', 7, 'Unexpected ")" at position 7'],
+      ['a:(1 OR 2))', 10, 'Unexpected ")" at position 10'],
+      ['a:>(1 OR 2)', 3, 'Missing value for field "a" at position 3'],
+      ['a:(> OR 1)', 5, 'Missing value for field "a" at position 5'],
+      ['a:(1 OR /x/)', 8, 'Regular expressions are not supported at position 8'],
+      ['a:("x"y)', 6, 'Unexpected "y" at position 6'],
+      ['a:(1 OR [1 TO 5)', 15, 'Expected "]" or "}" at position 15'],
+      ['a:(1 OR [1* TO 5])', 9, 'Wildcards are not allowed in range bounds at position 9'],
+      ['message:(a OR >5)', 14, '"message" supports full-text search only at position 14'],
+      ['message:(a OR f*o)', 14, 'Wildcards in full-text search only work at the end'],
+      ['@timestamp:(now OR yesterday)', 19, 'Invalid time "yesterday" at position 19'],
+    ])('%s', (query, position, message) => {
+      const error = catchError(() => parse(query));
+      expect(error).toBeInstanceOf(QuerySyntaxError);
+      expect(error).toMatchObject({ position });
+      expect((error as Error).message).toContain(message);
+    });
+
+    it('counts the group and the parentheses in it toward the nesting limit', () => {
+      expect(() => parse(`${'('.repeat(31)}a:(1${')'.repeat(32)}`)).not.toThrow();
+      expect(catchError(() => parse(`${'('.repeat(32)}a:(1${')'.repeat(33)}`))).toMatchObject({
+        message: expect.stringContaining('Parentheses nested too deeply') as unknown,
+        position: 34,
+      });
+      expect(() => parse(`a:${'('.repeat(32)}1${')'.repeat(32)}`)).not.toThrow();
+      expect(catchError(() => parse(`a:${'('.repeat(33)}1${')'.repeat(33)}`))).toMatchObject({
+        position: 34,
+      });
+    });
+
+    it('counts groups toward the length limit', () => {
+      const group = (length: number) => `f:(${'1 OR '.repeat(length)}`.slice(0, length - 2) + '1)';
+      expect(group(MAX_QUERY_LENGTH)).toHaveLength(MAX_QUERY_LENGTH);
+      expect(() => parse(group(MAX_QUERY_LENGTH))).not.toThrow();
+      expect(catchError(() => parse(group(MAX_QUERY_LENGTH + 1)))).toMatchObject({
+        name: 'QuerySyntaxError',
+        position: MAX_QUERY_LENGTH,
+      });
+    });
+  });
+
   describe('errors', () => {
     it.each<[string, number, string]>([
       ['a AND', 5, 'Unexpected end of query after "AND" at position 5'],
@@ -201,6 +317,8 @@ describe('parseQuery', () => {
         ')',
         '*',
         'c:[1 TO 2]',
+        'd:(',
+        'e:>',
         ':',
         '"',
         '\\',

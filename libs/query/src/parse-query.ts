@@ -13,8 +13,8 @@ export interface ParseQueryOptions {
 
 /**
  * Parses a Lucene-style query string. Operator precedence is NOT, then AND (explicit
- * or implied by juxtaposition), then OR. Throws `QuerySyntaxError` naming the position
- * of the first problem.
+ * or implied by juxtaposition), then OR. A field group `f:(a OR b)` means `(f:a OR f:b)`.
+ * Throws `QuerySyntaxError` naming the position of the first problem.
  */
 export function parseQuery(query: string, options: ParseQueryOptions = {}): QueryNode {
   if (query.length > MAX_QUERY_LENGTH) {

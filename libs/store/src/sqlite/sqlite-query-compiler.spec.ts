@@ -287,6 +287,27 @@ const CASES: [string, string[]][] = [
     'user.name:root OR (container.name:api AND NOT log.level:error)',
     ['e4', 'e5', 'e12', 'e14', 'e16'],
   ],
+  // Field groups: the field applied to every value in the group.
+  ['log.level:(error OR warn)', ['e1', 'e2', 'e5', 'e14']],
+  ['NOT log.level:(error OR warn)', except('e1', 'e2', 'e5', 'e14')],
+  ['host.name:(node-? AND NOT (node-1 OR node-3))', ['e3', 'e4']],
+  ['user.name:(root OR admin)', ['e1', 'e5', 'e14']],
+  ['user.name:(adm* AND NOT admin)', ['e3']],
+  ['tags:(prod eu-west-1)', ['e1']],
+  ['tags:(prod -eu-west-1)', ['e2', 'e8', 'e14']],
+  ['http.response.status_code:(401 OR 403)', ['e2', 'e3', 'e15']],
+  [
+    'http.response.status_code:([400 TO 403] OR >=500 OR 200)',
+    ['e1', 'e2', 'e3', 'e8', 'e9', 'e12', 'e15'],
+  ],
+  ['network.bytes:({* TO 0} OR [1500 TO 2048])', ['e1', 'e2', 'e4']],
+  ['container.privileged:(true OR false)', ['e1', 'e3', 'e4', 'e16']],
+  ['source.ip:(10.0.0.* OR "203.0.113.9")', ['e1', 'e2', 'e14']],
+  ['service.name:* AND NOT service.name:(auth OR sshd)', ['e1', 'e7']],
+  ['message:("login failed" OR refus*)', ['e1', 'e2']],
+  ['message:(connection AND (refused OR timeout))', ['e1']],
+  ['log.level:error OR user.name:(root OR admin) AND tags:prod', ['e1', 'e5', 'e14']],
+  ['@timestamp:(<2024-05-01 OR "2024-05-01T12:00:00+02:00")', ['e1', 'e15', 'e16']],
   // Event time as epoch milliseconds, with offsets and date math.
   [
     '@timestamp:[2024-05-01T10:00:00Z TO 2024-05-01T10:05:00Z]',
@@ -383,6 +404,11 @@ describe('compileSqliteWhere', () => {
       'source.ip:10.0.0.*',
       'message:*',
       'host.name:node-?',
+      'log.level:(error OR warn)',
+      'user.name:(root OR adm*)',
+      'http.response.status_code:([400 TO 403] OR 200)',
+      'tags:(prod -eu-west-1)',
+      'message:("login failed" OR err*)',
     ];
     const random = seededRandom(7);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
