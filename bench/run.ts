@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DetectionFigures, measureDetection } from './detection';
 import { BenchServer, MemoryFigures } from './server';
 import { Batch, Workload, mulberry32 } from './workload';
 
@@ -20,6 +21,8 @@ const SETTINGS = {
   ingestEvents: 300_000,
   totalEvents: 1_000_000,
   eventsPerRequest: 2_000,
+  /** Requests' worth of events the in-process detection figure runs over. */
+  detectionBatches: 50,
   concurrency: 8,
   warmupQueries: 10,
   measuredQueries: 200,
@@ -265,6 +268,7 @@ interface Results {
   ingest: IngestFigures;
   fill: IngestFigures;
   search: SearchFigures;
+  detection: DetectionFigures;
   memory: MemoryFigures;
   store: { bytesRunning: number; bytesAfterStop: number };
   targets: typeof TARGETS & { verdicts: Record<'ingest' | 'searchP95' | 'peakRss', boolean> };
@@ -331,6 +335,18 @@ ${table([
 ])}
 (hits: a search's total, capped at 10,000; the events a histogram or the top terms count)
 
+${table([
+  ['Detection (in-process, one core)', 'rules', 'events', 'detections', 'us/event', 'events/s'],
+  [
+    'built-in pack over the first batches',
+    r.detection.rules,
+    number(r.detection.events),
+    r.detection.detections,
+    number(r.detection.microsPerEvent, 2),
+    number(r.detection.eventsPerSecond),
+  ],
+])}
+
 Server memory: peak RSS (VmHWM) ${mb(r.memory.peakRssBytes)}, max sampled VmRSS ${mb(r.memory.maxSampledRssBytes)}
 Store on disk: ${mb(r.store.bytesRunning)} while running, ${mb(r.store.bytesAfterStop)} after shutdown
 
@@ -373,6 +389,9 @@ async function main(): Promise<void> {
     SETTINGS.eventsPerRequest,
   );
 
+  console.log('detection...');
+  const detection = measureDetection(ROOT, firstBatches.slice(0, SETTINGS.detectionBatches));
+
   const server = await BenchServer.start(SERVER_MAIN, SETTINGS.concurrency);
   // Covers an uncaught error or Ctrl-C: the server and its data never outlive the bench.
   const cleanUp = () => server.dispose();
@@ -413,6 +432,7 @@ async function main(): Promise<void> {
       ingest: first,
       fill,
       search: searched,
+      detection,
       memory,
       store: { bytesRunning, bytesAfterStop },
       targets: {

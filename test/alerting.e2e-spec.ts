@@ -354,7 +354,11 @@ describe('notification delivery', () => {
   it('retries while the SMTP server is down and delivers after a restart', async () => {
     const port = await freePort();
     const hook = await startWebhookSink();
-    const env = setup(`smtp://127.0.0.1:${port}`, hook.url, '    group_wait: 100ms');
+    const env = setup(
+      `smtp://relay:s3cret-pass@127.0.0.1:${port}`,
+      hook.url,
+      '    group_wait: 100ms',
+    );
     let logwarden = await startLogwarden({ rulesDirs: [env.rules] }, env.env);
     const dataDir = logwarden.dataDir;
     try {
@@ -372,6 +376,9 @@ describe('notification delivery', () => {
       );
       expect(failing).toMatchObject({ status: 'pending', kind: 'firing' });
       expect(failing.last_error).toMatch(/ECONNREFUSED/);
+      expect(JSON.stringify(await call(logwarden.url, `/api/v1/alerts/${alert.id}`))).not.toContain(
+        's3cret-pass',
+      );
       await eventually(() => hooksAbout(hook, '10.0.9.9')[0], 10_000, 'the webhook');
 
       await logwarden.stop();

@@ -31,8 +31,13 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    // Plain-text AUTH over loopback, as a local relay would allow.
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onAuth(auth, _session, callback) {
+      callback(null, { user: auth.username });
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
