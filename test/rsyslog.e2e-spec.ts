@@ -52,7 +52,7 @@ ruleset(name="toLogwarden") {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('ships sshd lines through the Elasticsearch bulk API with Basic auth, parsed and searchable', async () => {
+    it('ships sshd lines, RFC 5424 and BSD (RFC 3164), through the Elasticsearch bulk API with Basic auth, parsed and searchable', async () => {
       const created = await call(server.url, '/api/v1/keys', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -69,15 +69,19 @@ ruleset(name="toLogwarden") {
         stdio: 'ignore',
       });
 
-      const send = (ip: string) =>
+      // logger sends RFC 5424 unless told otherwise; rsyslog's msg of an RFC 3164 line keeps
+      // the space after `sshd[pid]:`, and the template ships msg as it is.
+      const send = (ip: string, format = '--rfc5424') =>
         execFileSync('logger', [
           '-n',
           '127.0.0.1',
           '-P',
           String(syslogPort),
           '-T',
+          format,
           '-t',
           'sshd',
+          '--id=4121',
           `Failed password for invalid user oracle from ${ip} port 52814 ssh2`,
         ]);
       for (let attempt = 0; attempt < 50; attempt++) {
@@ -89,17 +93,29 @@ ruleset(name="toLogwarden") {
         }
       }
       send('45.33.12.10');
+      send('45.33.12.11', '--rfc3164');
 
       let hits: any[] = [];
-      for (let attempt = 0; attempt < 100 && hits.length < 2; attempt++) {
+      for (let attempt = 0; attempt < 100 && hits.length < 3; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         hits = (await search(server.url, { q: 'user.name:oracle AND event.outcome:failure' })).body
           .hits;
       }
-      expect(hits.map((event) => event.source.ip).sort()).toEqual(['45.33.12.10', '45.33.12.9']);
+      expect(hits.map((event) => event.source.ip).sort()).toEqual([
+        '45.33.12.10',
+        '45.33.12.11',
+        '45.33.12.9',
+      ]);
       expect(hits[0]).toMatchObject({
         event: { dataset: 'rsyslog', action: 'ssh_login' },
         observer: { ingest: { protocol: 'elasticsearch' } },
+      });
+      const bsd = hits.find((event) => event.source.ip === '45.33.12.11');
+      expect(bsd).toMatchObject({
+        message: ' Failed password for invalid user oracle from 45.33.12.11 port 52814 ssh2',
+        user: { name: 'oracle' },
+        source: { port: 52814 },
+        event: { outcome: 'failure', action: 'ssh_login' },
       });
     });
   },

@@ -518,6 +518,143 @@ function privilegedContainer(name: string): object {
   };
 }
 
+function controller(name: string): string {
+  return `system:serviceaccount:kube-system:${name}`;
+}
+
+interface Workload {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string; namespace: string };
+  spec: object;
+}
+
+/** A Deployment, DaemonSet, ReplicaSet or Job: its pods' spec sits in spec.template. */
+function templated(
+  kind: string,
+  name: string,
+  namespace: string,
+  podSpec: object,
+  owner?: { kind: string; name: string },
+): Workload {
+  const labels = { 'app.kubernetes.io/name': name.split('-')[0] };
+  return {
+    kind,
+    apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1',
+    metadata: {
+      name,
+      namespace,
+      ...(owner && {
+        ownerReferences: [
+          {
+            apiVersion: owner.kind === 'CronJob' ? 'batch/v1' : 'apps/v1',
+            ...owner,
+            controller: true,
+          },
+        ],
+      }),
+    },
+    spec: {
+      ...(kind !== 'Job' && { selector: { matchLabels: labels } }),
+      template: { metadata: { labels }, spec: podSpec },
+    },
+  };
+}
+
+function cronJob(name: string, namespace: string, podSpec: object): Workload {
+  return {
+    kind: 'CronJob',
+    apiVersion: 'batch/v1',
+    metadata: { name, namespace },
+    spec: {
+      schedule: '0 * * * *',
+      jobTemplate: { spec: { template: { spec: podSpec } } },
+    },
+  };
+}
+
+/**
+ * A whole workload object written to the apps or batch API: created, or applied
+ * server-side (`kubectl apply --server-side`, a PATCH whose body is the full object).
+ */
+function workloadWrite(
+  at: number,
+  user: string,
+  verb: 'create' | 'patch',
+  workload: Workload,
+): Record<string, unknown> {
+  const { name, namespace } = workload.metadata;
+  const resource = `${workload.kind.toLowerCase()}s`;
+  const collection = `/apis/${workload.apiVersion}/namespaces/${namespace}/${resource}`;
+  return auditEvent(at, {
+    verb,
+    user,
+    uri: verb === 'create' ? collection : `${collection}/${name}?fieldManager=kubectl&force=false`,
+    code: verb === 'create' ? 201 : 200,
+    decision: 'allow',
+    level: 'Request',
+    objectRef: { resource, namespace, name, apiGroup: workload.apiVersion.split('/')[0] },
+    requestObject: workload,
+  });
+}
+
+/** A Deployment someone creates, then what the controllers make of it: a ReplicaSet, then its pods. */
+function deploymentRollout(
+  at: number,
+  user: string,
+  namespace: string,
+  name: string,
+  podSpec: object,
+): Record<string, unknown>[] {
+  const replicaSet = `${name}-7d9f8c6b5`;
+  return [
+    workloadWrite(at, user, 'create', templated('Deployment', name, namespace, podSpec)),
+    workloadWrite(
+      at + 40,
+      controller('deployment-controller'),
+      'create',
+      templated('ReplicaSet', replicaSet, namespace, podSpec, { kind: 'Deployment', name }),
+    ),
+    ...range(3).map((i) =>
+      podCreate(
+        at + 90 + i * 5,
+        controller('replicaset-controller'),
+        namespace,
+        `${replicaSet}-${i}x2x9`,
+        podSpec,
+      ),
+    ),
+  ];
+}
+
+/** A CronJob someone creates, then each hourly run: a Job from the cronjob controller, its pod from the job controller. */
+function cronJobRuns(
+  at: number,
+  user: string,
+  namespace: string,
+  name: string,
+  podSpec: object,
+  runs: number,
+): Record<string, unknown>[] {
+  const jobPodSpec = { restartPolicy: 'OnFailure', ...podSpec };
+  return [
+    workloadWrite(at, user, 'create', cronJob(name, namespace, jobPodSpec)),
+    ...range(runs).flatMap((i) => {
+      const runAt = at + (i + 1) * 60 * MINUTE;
+      const job = `${name}-${28571460 + 60 * i}`;
+      return [
+        workloadWrite(
+          runAt,
+          controller('cronjob-controller'),
+          'create',
+          templated('Job', job, namespace, jobPodSpec, { kind: 'CronJob', name }),
+        ),
+        podCreate(runAt + 30, controller('job-controller'), namespace, `${job}-q8x7z`, jobPodSpec),
+      ];
+    }),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------
 
 describe('built-in rule pack', () => {
@@ -947,6 +1084,30 @@ describe('k8s-privileged-pod', () => {
       namespace: 'shop',
       user: 'bob@example.com',
     },
+    {
+      how: 'privileged debug container added by kubectl debug (Pod Security audit)',
+      events: () =>
+        auditWebhook(T0 + 20 * SECOND, [
+          auditEvent(T0 + 20 * SECOND, {
+            verb: 'patch',
+            user: 'bob@example.com',
+            uri: '/api/v1/namespaces/payments/pods/api-5c7d8-qk2lm/ephemeralcontainers',
+            code: 200,
+            decision: 'allow',
+            objectRef: {
+              resource: 'pods',
+              namespace: 'payments',
+              name: 'api-5c7d8-qk2lm',
+              subresource: 'ephemeralcontainers',
+            },
+            annotations: psaViolation(
+              'privileged (container "debugger-7xk2p" must not set securityContext.privileged=true)',
+            ),
+          }),
+        ]),
+      namespace: 'payments',
+      user: 'bob@example.com',
+    },
   ])('fires for a pod with a $how', ({ events, namespace, user }) => {
     const detections = detect([...auditWebhook(T0, everydayClusterTraffic(T0)), ...events()]);
 
@@ -956,6 +1117,124 @@ describe('k8s-privileged-pod', () => {
         groupValues: { 'kubernetes.namespace': namespace, 'user.name': user },
       },
     ]);
+  });
+
+  it.each([
+    {
+      how: 'a privileged sidecar in a Deployment (webhook backend)',
+      events: () =>
+        auditWebhook(
+          T0 + 20 * SECOND,
+          deploymentRollout(T0 + 20 * SECOND, 'alice@example.com', 'shop', 'web', {
+            containers: [...RESTRICTED_SPEC.containers, privilegedContainer('netshoot')],
+          }),
+        ),
+      namespace: 'shop',
+      user: 'alice@example.com',
+    },
+    {
+      how: 'a CronJob running as root every hour (webhook backend)',
+      events: () =>
+        auditWebhook(
+          T0 + 20 * SECOND,
+          cronJobRuns(
+            T0 + 20 * SECOND,
+            'system:serviceaccount:ci:deployer',
+            'ops',
+            'backup',
+            {
+              securityContext: { runAsUser: 0 },
+              containers: [{ name: 'backup', image: 'restic/restic:0.16.4' }],
+            },
+            3,
+          ),
+        ),
+      namespace: 'ops',
+      user: 'system:serviceaccount:ci:deployer',
+    },
+    {
+      how: 'SYS_ADMIN in a DaemonSet applied server-side, in a tailed audit.log line',
+      events: () => {
+        const agent = {
+          containers: [
+            {
+              name: 'agent',
+              image: 'registry.example.com/node-agent:3.1',
+              securityContext: { capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } },
+            },
+          ],
+        };
+        return [
+          ...auditLogLine(
+            T0 + 20 * SECOND,
+            workloadWrite(
+              T0 + 20 * SECOND,
+              'bob@example.com',
+              'patch',
+              templated('DaemonSet', 'node-agent', 'monitoring', agent),
+            ),
+          ),
+          ...auditWebhook(
+            T0 + 21 * SECOND,
+            range(3).map((i) =>
+              podCreate(
+                T0 + 21 * SECOND,
+                controller('daemonset-controller'),
+                'monitoring',
+                `node-agent-${i}k7xz`,
+                agent,
+              ),
+            ),
+          ),
+        ];
+      },
+      namespace: 'monitoring',
+      user: 'bob@example.com',
+    },
+  ])(
+    'fires once for $how, not again for what the controllers make of it',
+    ({ events, namespace, user }) => {
+      const detections = detect([...auditWebhook(T0, everydayClusterTraffic(T0)), ...events()]);
+
+      expect(fired(detections)).toEqual([
+        {
+          ruleId: 'k8s-privileged-pod',
+          groupValues: { 'kubernetes.namespace': namespace, 'user.name': user },
+        },
+      ]);
+    },
+  );
+
+  it('stays quiet on a normal Deployment and on an ingress controller on the host network', () => {
+    // ingress-nginx as its chart deploys it: the host's network, NET_BIND_SERVICE, user 101.
+    const ingress = {
+      hostNetwork: true,
+      dnsPolicy: 'ClusterFirstWithHostNet',
+      containers: [
+        {
+          name: 'controller',
+          image: 'registry.k8s.io/ingress-nginx/controller:v1.10.1',
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 101,
+            allowPrivilegeEscalation: true,
+            capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+          },
+        },
+      ],
+    };
+    const events = auditWebhook(T0, [
+      ...everydayClusterTraffic(T0),
+      ...deploymentRollout(T0 + 20 * SECOND, 'alice@example.com', 'shop', 'web', RESTRICTED_SPEC),
+      workloadWrite(
+        T0 + 40 * SECOND,
+        'alice@example.com',
+        'create',
+        templated('DaemonSet', 'ingress-nginx-controller', 'ingress-nginx', ingress),
+      ),
+    ]);
+
+    expect(detect(events)).toEqual([]);
   });
 
   it('stays quiet on restricted pods, system DaemonSets and scheduling', () => {

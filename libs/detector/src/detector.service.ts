@@ -105,7 +105,15 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   private async evaluate(messages: BusMessage<EcsEvent>[]): Promise<void> {
     const detections: Detection[] = [];
     for (const message of messages) {
-      for (const detection of this.engine.evaluate(message.value)) detections.push(detection);
+      try {
+        for (const detection of this.engine.evaluate(message.value)) detections.push(detection);
+      } catch (error) {
+        // One event that trips a rule must not stop ingest for everyone: count it and go on.
+        this.metrics.detectorErrors.inc();
+        this.logger.error(
+          `event ${String(message.value.event?.id)} could not be evaluated: ${(error as Error).message}`,
+        );
+      }
       if (message.position !== undefined) this.position = message.position;
     }
     this.metrics.detectorEvents.inc(messages.length);

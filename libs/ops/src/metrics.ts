@@ -52,6 +52,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly detectorErrors = new Counter({
+    name: 'logwarden_detector_errors_total',
+    help: 'Events the detector failed to evaluate (logged); they were stored all the same.',
+    registers: [this.registry],
+  });
+
   readonly detections = new Counter({
     name: 'logwarden_detections_total',
     help: 'Rule detections, by rule.',

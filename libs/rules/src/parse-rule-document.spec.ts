@@ -197,7 +197,7 @@ threshold: {count: 5, window: 5 minutes}
         'sequence: {by: [user.name], within: 5m, steps: [{filter: "a:1"}, {filter: "b:("}]}',
       ),
     ).toEqual([
-      'sequence.steps[1].filter is not a valid query: Missing value for field "b" at position 2: use field:* to match any value',
+      'sequence.steps[1].filter is not a valid query: Missing ")" to close the "(" at position 2',
     ]);
     expect(
       messages(

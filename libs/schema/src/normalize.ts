@@ -121,6 +121,10 @@ function mapKnownDocument(obj: Doc, referenceMs: number): Doc | undefined {
  * known line formats are mapped (the message keeps the original line). Each
  * line parser rejects on a first-character or substring check before any
  * regular expression runs.
+ *
+ * The parsers read the text without its leading whitespace, but the message
+ * stays as sent: rsyslog's `msg` of a BSD syslog line starts with the space
+ * after `tag:`, which only the sender can tell from an indented line.
  */
 function parseMessage(doc: Doc, referenceMs: number): void {
   const message = own(doc, 'message');
@@ -128,23 +132,25 @@ function parseMessage(doc: Doc, referenceMs: number): void {
     liftFields(doc, message, undefined, referenceMs);
     return;
   }
-  if (typeof message !== 'string' || message.length === 0) return;
+  if (typeof message !== 'string') return;
+  const text = message.trimStart();
+  if (text.length === 0) return;
 
-  const json = parseJsonObject(message);
+  const json = parseJsonObject(text);
   if (json !== undefined) {
     const known = mapKnownDocument(json, referenceMs);
     if (known !== undefined) expandInto(doc, known, true);
     else liftFields(doc, json, message, referenceMs);
     return;
   }
-  const pairs = parseLogfmt(message);
+  const pairs = parseLogfmt(text);
   if (pairs !== undefined) {
     liftFields(doc, pairs, message, referenceMs);
     return;
   }
-  if (parseKlogLine(doc, message, referenceMs)) return;
-  const syslog = parseSyslogLine(doc, message, referenceMs);
-  const body = syslog === undefined ? message : syslog.body;
+  if (parseKlogLine(doc, text, referenceMs)) return;
+  const syslog = parseSyslogLine(doc, text, referenceMs);
+  const body = syslog === undefined ? text : syslog.body;
   const program = syslog === undefined ? readField(doc, 'process.name') : syslog.program;
   if (program === undefined || (typeof program === 'string' && program.startsWith('sshd'))) {
     if (parseSshdMessage(doc, body)) return;

@@ -78,6 +78,18 @@ describe('access log lines', () => {
     expect(normalizeOne({ message: line }).user_agent.original).toBe('bot \\"v2\\"');
   });
 
+  it('maps a line nginx sent to syslog, relayed by rsyslog with the space after the tag', () => {
+    // nginx `access_log syslog:server=...` through rsyslog, whose `msg` keeps the space after `nginx:`.
+    const message = ` ${NGINX_COMBINED}`;
+    const event = normalizeOne({ message, host: { name: 'edge-1' }, process: { name: 'nginx' } });
+    expect(event.source.ip).toBe('203.0.113.7');
+    expect(event.http.response.status_code).toBe(200);
+    expect(event.url.path).toBe('/api/v1/orders');
+    expect(event.event.dataset).toBe('nginx.access');
+    expect(event['@timestamp']).toBe('2024-05-01T08:15:32.000Z');
+    expect(event.message).toBe(message);
+  });
+
   it('leaves lines that only look similar untouched', () => {
     const line = '[worker-1] "job done" in 20ms';
     const event = normalizeOne({ message: line });

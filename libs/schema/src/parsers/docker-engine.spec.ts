@@ -53,6 +53,15 @@ describe('Docker Engine events', () => {
     expect(event.container.labels).not.toHaveProperty('execID');
   });
 
+  it.each(['exec_create', 'exec_start'])(
+    'gives a bare shell from docker exec -it (%s: "sh ") the command line sh',
+    (action) => {
+      const event = normalizeOne(containerEvent(`${action}: sh `, { execID: 'e2' }));
+      expect(event.event.action).toBe(action);
+      expect(event.process).toEqual({ command_line: 'sh' });
+    },
+  );
+
   it('keeps the health status as the reason', () => {
     const event = normalizeOne(containerEvent('health_status: unhealthy'));
     expect(event.event.action).toBe('health_status');

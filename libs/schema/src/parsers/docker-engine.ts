@@ -93,7 +93,9 @@ export function mapDockerEngineEvent(source: Doc, referenceMs: number): Doc {
   const action = colon === -1 ? fullAction : fullAction.slice(0, colon);
   setField(doc, 'event.action', action);
   if (colon !== -1) {
-    const detail = fullAction.slice(colon + 2);
+    // Docker writes `exec_start: ` + entrypoint + " " + args: a command without arguments
+    // ends in a space.
+    const detail = fullAction.slice(colon + 2).trimEnd();
     setField(doc, action.startsWith('exec_') ? 'process.command_line' : 'event.reason', detail);
   }
   const ms =

@@ -1,5 +1,14 @@
 import { isIP } from 'node:net';
-import { Doc, dedotDeep, expandInto, isPlainObject, own, setField, setOwn } from '../fields';
+import {
+  Doc,
+  dedotDeep,
+  expandInto,
+  isPlainObject,
+  own,
+  readField,
+  setField,
+  setOwn,
+} from '../fields';
 import { formatTimestamp, parseTimestamp } from '../timestamp';
 
 const AUDIT_API_VERSION = 'audit.k8s.io/';
@@ -40,6 +49,20 @@ const IAM_RESOURCES = new Set([
   'selfsubjectrulesreviews',
   'certificatesigningrequests',
 ]);
+
+/** Where each kind that runs pods keeps the spec of its pods. */
+const POD_SPEC_PATHS = new Map([
+  ['Pod', 'spec'],
+  ['Deployment', 'spec.template.spec'],
+  ['DaemonSet', 'spec.template.spec'],
+  ['StatefulSet', 'spec.template.spec'],
+  ['ReplicaSet', 'spec.template.spec'],
+  ['ReplicationController', 'spec.template.spec'],
+  ['Job', 'spec.template.spec'],
+  ['CronJob', 'spec.jobTemplate.spec.template.spec'],
+]);
+
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
 
 function isAuditKind(obj: Doc, kind: string): boolean {
   const apiVersion = own(obj, 'apiVersion');
@@ -113,6 +136,9 @@ export function mapKubernetesAuditEvent(source: Doc, referenceMs: number): Doc {
     if (resource === 'pods' && typeof name === 'string') setField(doc, 'kubernetes.pod.name', name);
   }
 
+  const spec = requestedPodSpec(verb, own(source, 'requestObject'));
+  if (spec !== undefined) mapPodSecurity(doc, spec);
+
   const username = usernameOf(own(source, 'user'));
   if (username !== undefined) setField(doc, 'user.name', username);
   const impersonated = usernameOf(own(source, 'impersonatedUser'));
@@ -149,4 +175,74 @@ function usernameOf(user: unknown): string | undefined {
   if (!isPlainObject(user)) return undefined;
   const username = own(user, 'username');
   return typeof username === 'string' ? username : undefined;
+}
+
+/**
+ * The pod spec a request writes in full: a create, or an update or a patch
+ * whose body is the whole object (server-side apply, replace). A merge or
+ * JSON patch carries only the changed parts, which cannot tell what the pods
+ * will run with.
+ */
+function requestedPodSpec(verb: unknown, requestObject: unknown): Doc | undefined {
+  if (verb !== 'create' && verb !== 'update' && verb !== 'patch') return undefined;
+  if (!isPlainObject(requestObject)) return undefined;
+  const kind = own(requestObject, 'kind');
+  const path = typeof kind === 'string' ? POD_SPEC_PATHS.get(kind) : undefined;
+  if (path === undefined) return undefined;
+  const spec = readField(requestObject, path);
+  return isPlainObject(spec) ? spec : undefined;
+}
+
+/**
+ * Flags the settings that let a pod's processes reach the node, as flat fields
+ * a query can test: the containers are arrays, which queries do not look into.
+ * A flag is only ever `true`, so a harmless pod gets no field at all.
+ */
+function mapPodSecurity(doc: Doc, spec: Doc): void {
+  if (own(spec, 'hostPID') === true) setField(doc, 'kubernetes.pod.host_pid', true);
+  if (own(spec, 'hostIPC') === true) setField(doc, 'kubernetes.pod.host_ipc', true);
+  if (own(spec, 'hostNetwork') === true) setField(doc, 'kubernetes.pod.host_network', true);
+  const podContext = objectOrEmpty(own(spec, 'securityContext'));
+  const podUser = own(podContext, 'runAsUser');
+  const podNonRoot = own(podContext, 'runAsNonRoot');
+  let privileged = false;
+  let root = false;
+  let escalation = false;
+  const added = new Set<string>();
+  for (const list of CONTAINER_LISTS) {
+    const containers = own(spec, list);
+    if (!Array.isArray(containers)) continue;
+    for (const container of containers) {
+      if (!isPlainObject(container)) continue;
+      const context = objectOrEmpty(own(container, 'securityContext'));
+      if (own(context, 'privileged') === true) privileged = true;
+      if (own(context, 'allowPrivilegeEscalation') === true) escalation = true;
+      // A container's own setting overrides the pod's.
+      const user = own(context, 'runAsUser') ?? podUser;
+      const nonRoot = own(context, 'runAsNonRoot') ?? podNonRoot;
+      if (user === 0 || nonRoot === false) root = true;
+      const add = readField(context, 'capabilities.add');
+      if (Array.isArray(add)) for (const name of add) addCapability(added, name);
+    }
+  }
+  if (privileged) setField(doc, 'container.security_context.privileged', true);
+  if (root) setField(doc, 'kubernetes.pod.run_as_root', true);
+  if (escalation) setField(doc, 'kubernetes.pod.allow_privilege_escalation', true);
+  if (added.size > 0) setField(doc, 'kubernetes.pod.capabilities.add', [...added]);
+}
+
+/**
+ * Runtimes (CRI-O, for one) read `sys_admin` and `CAP_SYS_ADMIN` as `SYS_ADMIN`:
+ * one spelling lets a query match them all.
+ */
+function addCapability(added: Set<string>, name: unknown): void {
+  if (typeof name !== 'string') return;
+  const upper = name.toUpperCase();
+  added.add(upper.startsWith('CAP_') ? upper.slice(4) : upper);
+}
+
+const EMPTY: Doc = {};
+
+function objectOrEmpty(value: unknown): Doc {
+  return isPlainObject(value) ? value : EMPTY;
 }

@@ -64,6 +64,22 @@ describe('JSON message bodies', () => {
     expect(event.host.name).toEqual(['node-1', 'app-container']);
   });
 
+  it('lifts a JSON line relayed through syslog, after the space that precedes it', () => {
+    // Docker's syslog driver, then rsyslog: `msg` is " " + the line the app wrote.
+    const event = normalizeOne({
+      message: ' {"level":"error","msg":"payment declined","order":"A-17"}',
+      host: { name: 'docker-1' },
+    });
+    expect(event.message).toBe('payment declined');
+    expect(event.log.level).toBe('error');
+    expect(event.order).toBe('A-17');
+  });
+
+  it('keeps the indentation of a line it does not parse', () => {
+    const line = '\tat com.example.shop.Checkout.pay(Checkout.java:42)';
+    expect(normalizeOne({ message: line }).message).toBe(line);
+  });
+
   it('lifts a message given as an object', () => {
     const event = normalizeOne({ message: { msg: 'nested', code: 7 } });
     expect(event.message).toBe('nested');

@@ -52,6 +52,33 @@ describe('sshd authentication lines', () => {
     expect(event.event.action).toBe('ssh_login');
   });
 
+  it('maps the msg rsyslog relays from a BSD syslog line, which starts with a space', () => {
+    // rsyslogd 8.2302 receiving `<38>May  1 12:00:00 bastion sshd[4121]: Failed password ...`,
+    // shipped with omelasticsearch and a template that sends its `msg` property as message.
+    const message = ' Failed password for root from 10.0.0.5 port 52144 ssh2';
+    const event = normalizeOne({
+      '@timestamp': '2024-05-01T12:00:00+00:00',
+      message,
+      host: { name: 'bastion' },
+    });
+    expect(event.user).toEqual({ name: 'root' });
+    expect(event.source).toEqual({ address: '10.0.0.5', ip: '10.0.0.5', port: 52144 });
+    expect(event.event).toMatchObject({ action: 'ssh_login', outcome: 'failure' });
+    expect(event.process.name).toBe('sshd');
+    expect(event.message).toBe(message);
+  });
+
+  it('maps a relayed pam_unix failure that starts with a space', () => {
+    const event = normalizeOne({
+      message:
+        ' pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.5  user=root',
+      process: { name: 'sshd' },
+    });
+    expect(event.user.name).toBe('root');
+    expect(event.source.ip).toBe('10.0.0.5');
+    expect(event.event.outcome).toBe('failure');
+  });
+
   it('maps a pam_unix authentication failure', () => {
     const event = normalizeOne({
       message:
