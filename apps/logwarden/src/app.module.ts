@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AlertingModule } from '@logwarden/alerting';
+import { AlertingModule, NotifierModule } from '@logwarden/alerting';
 import { AuthModule } from '@logwarden/auth';
 import { BusModule } from '@logwarden/bus';
 import { ConfigModule, LogwardenConfig } from '@logwarden/config';
@@ -27,6 +27,7 @@ export class AppModule {
         SearchModule,
         DetectorModule,
         AlertingModule,
+        NotifierModule,
       ],
     };
   }

@@ -1,21 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AlertChanges } from './alert-changes';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
-import { DeliveryWorker } from './delivery-worker';
-import { NotificationDispatcher } from './notification-dispatcher';
-import { notifyProviders } from './notify-config.provider';
 import { SilencesController } from './silences.controller';
 import { SilencesService } from './silences.service';
 
-/** Alerts from detections, their lifecycle, silences, and notification through the outbox. */
+/** The alerts and silences API. */
 @Module({
   controllers: [AlertsController, SilencesController],
-  providers: [
-    ...notifyProviders,
-    AlertsService,
-    SilencesService,
-    NotificationDispatcher,
-    DeliveryWorker,
-  ],
+  providers: [AlertsService, SilencesService, AlertChanges],
+  exports: [SilencesService, AlertChanges],
 })
 export class AlertingModule {}

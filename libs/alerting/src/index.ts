@@ -1,1 +1,2 @@
 export * from './alerting.module';
+export * from './notifier.module';

@@ -11,7 +11,7 @@ import {
 import { CurrentPrincipal, Principal, RequireRole } from '@logwarden/auth';
 import { JsonBody } from '@logwarden/http';
 import { CreateSilenceDto } from './alerting.dto';
-import { AlertsService } from './alerts.service';
+import { AlertChanges } from './alert-changes';
 import { silenceView } from './alert-views';
 import { SilencesService } from './silences.service';
 import { durationParam, timeParam } from './time-params';
@@ -21,7 +21,7 @@ import { durationParam, timeParam } from './time-params';
 export class SilencesController {
   constructor(
     @Inject(SilencesService) private readonly silences: SilencesService,
-    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(AlertChanges) private readonly changes: AlertChanges,
   ) {}
 
   @Post()
@@ -67,6 +67,6 @@ export class SilencesController {
   async delete(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<void> {
     await this.silences.delete(caller.tenant, id);
     // What the silence held back is announced now rather than at the next sweep.
-    await this.alerts.sweep();
+    this.changes.silencesChanged();
   }
 }

@@ -1,4 +1,4 @@
-/** Topic names shared by every deployment mode. */
+/** Topic names shared by every deployment mode; a broker adapter maps them to its configured names. */
 export const Topics = {
   raw: 'logs.raw',
   events: 'logs.events',
@@ -11,20 +11,42 @@ export interface BusMessage<T> {
   value: T;
   /** Where the message's content sits in a durable log (the embedded store), for resuming after a restart. */
   position?: number;
+  /** Set on delivery by a partitioned broker (Kafka): the partition the message came from. */
+  partition?: number;
 }
 
 export type BusHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;
+
+export interface SubscribeOptions {
+  /**
+   * `true` (default): a batch counts as done once its handler resolved. `false`: progress
+   * is recorded only by `Subscription.commit()`, e.g. after the subscriber saved state
+   * built from the messages; after a restart delivery resumes after the last commit.
+   */
+  autoCommit?: boolean;
+}
+
+export interface Subscription {
+  /** Records every batch handled so far as done, for this group. */
+  commit(): Promise<void>;
+}
 
 /**
  * The message bus port. `publish` resolves only once the messages are durable:
  * in distributed mode when the broker acknowledged them, in embedded mode when
  * every subscriber has finished with them (subscribers persist before returning).
  * A handler that throws makes the delivery fail; nothing is acknowledged then.
+ * Delivery is at least once: a subscriber may see a message again after a crash.
  */
 export interface Bus {
   publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>;
   /** One handler per (topic, group); several groups each get every message. */
-  subscribe<T>(topic: string, group: string, handler: BusHandler<T>): void;
+  subscribe<T>(
+    topic: string,
+    group: string,
+    handler: BusHandler<T>,
+    options?: SubscribeOptions,
+  ): Subscription;
   isReady(): boolean;
 }
 

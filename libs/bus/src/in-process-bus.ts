@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Bus, BusHandler, BusMessage } from './bus.port';
+import { Bus, BusHandler, BusMessage, Subscription } from './bus.port';
 
 /**
  * The embedded bus: delivery is a direct call into each subscribed group, so a
@@ -15,11 +15,13 @@ export class InProcessBus implements Bus {
     await Promise.all([...handlers.values()].map((handler) => handler(messages)));
   }
 
-  subscribe<T>(topic: string, group: string, handler: BusHandler<T>): void {
+  /** Delivery is a call that returns once the handler is done, so there is no progress to commit. */
+  subscribe<T>(topic: string, group: string, handler: BusHandler<T>): Subscription {
     let handlers = this.groups.get(topic);
     if (!handlers) this.groups.set(topic, (handlers = new Map<string, BusHandler<unknown>>()));
     if (handlers.has(group)) throw new Error(`group "${group}" already consumes ${topic}`);
     handlers.set(group, handler as BusHandler<unknown>);
+    return { commit: () => Promise.resolve() };
   }
 
   isReady(): boolean {

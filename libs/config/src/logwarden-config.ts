@@ -30,6 +30,32 @@ export interface LogwardenConfig {
   alertResolveAfterMs: number;
   /** Base URL of the API as on-call engineers reach it, for links in notifications. */
   publicUrl: string;
+  /** The bus in distributed mode. */
+  kafka: KafkaSettings;
+  /** The store in distributed mode. */
+  elasticsearch: ElasticsearchSettings;
+}
+
+export interface KafkaSettings {
+  /** `KAFKA_BROKERS`, comma-separated `host:port`; empty in embedded mode. */
+  brokers: string[];
+  clientId: string;
+  /** Topic names by role; created at start when missing. */
+  topics: { raw: string; events: string; alerts: string; deadLetter: string };
+  /** Partitions of topics Logwarden creates: the most consumers of one group that can share the work. */
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface ElasticsearchSettings {
+  /** `ELASTICSEARCH_URL`; empty in embedded mode. */
+  url: string;
+  /** `ELASTICSEARCH_API_KEY` (encoded), or user and password in the URL. */
+  apiKey?: string;
+  /** Prefix of every index, template and policy Logwarden creates. */
+  indexPrefix: string;
+  shards: number;
+  replicas: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +125,55 @@ export function loadConfig(env: Env = process.env): LogwardenConfig {
     rulesDirs: [resolve('config/rules'), ...(rulesDir ? [resolve(rulesDir)] : [])],
     notify: notify.config,
     alertResolveAfterMs: duration(env, 'LOGWARDEN_ALERT_RESOLVE_AFTER', '15m'),
+    kafka: kafkaSettings(env),
+    elasticsearch: elasticsearchSettings(env),
     publicUrl: (env.LOGWARDEN_PUBLIC_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, ''),
+  };
+}
+
+function kafkaSettings(env: Env): KafkaSettings {
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  for (const broker of brokers) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS must list host:port entries, got "${broker}"`);
+    }
+  }
+  const prefix = env.LOGWARDEN_TOPIC_PREFIX?.trim() ?? '';
+  return {
+    brokers,
+    clientId: env.LOGWARDEN_KAFKA_CLIENT_ID?.trim() || 'logwarden',
+    topics: {
+      raw: `${prefix}logs.raw`,
+      events: `${prefix}logs.events`,
+      alerts: `${prefix}alerts`,
+      deadLetter: `${prefix}logs.dead-letter`,
+    },
+    partitions: integer(env, 'LOGWARDEN_KAFKA_PARTITIONS', 6, 1, 10_000),
+    replicationFactor: integer(env, 'LOGWARDEN_KAFKA_REPLICATION_FACTOR', 1, 1, 16),
+  };
+}
+
+function elasticsearchSettings(env: Env): ElasticsearchSettings {
+  const url = env.ELASTICSEARCH_URL?.trim() ?? '';
+  if (url !== '' && !/^https?:\/\/[^\s]+$/.test(url)) {
+    throw new ConfigError(
+      `ELASTICSEARCH_URL must be an http(s) URL, got "${url.replace(/\/\/[^@/]*@/, '//***@')}"`,
+    );
+  }
+  const indexPrefix = env.LOGWARDEN_ES_INDEX_PREFIX?.trim() || 'logwarden';
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(indexPrefix)) {
+    throw new ConfigError(
+      `LOGWARDEN_ES_INDEX_PREFIX must be lower-case letters, digits, "-" or "_", got "${indexPrefix}"`,
+    );
+  }
+  return {
+    url,
+    apiKey: env.ELASTICSEARCH_API_KEY?.trim() || undefined,
+    indexPrefix,
+    shards: integer(env, 'LOGWARDEN_ES_SHARDS', 1, 1, 1024),
+    replicas: integer(env, 'LOGWARDEN_ES_REPLICAS', 1, 0, 16),
   };
 }

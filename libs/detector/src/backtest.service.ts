@@ -4,7 +4,7 @@ import { parseQuery } from '@logwarden/query';
 import { Detection, Rule, RuleEngine, parseRuleDocument } from '@logwarden/rules';
 import { EVENT_STORE, EventStore, SortValues, TimeRange } from '@logwarden/store';
 import { toAlertDetection } from './alert-detections';
-import { MAX_GROUPS_PER_RULE } from './detector.service';
+import { MAX_GROUPS_PER_RULE } from './rule-catalog';
 import { newTermSeeds } from './new-term-seeds';
 
 const PAGE = 5_000;

@@ -1,12 +1,7 @@
 import { Module } from '@nestjs/common';
-import { BacktestService } from './backtest.service';
 import { DetectorService } from './detector.service';
-import { RuleCatalog } from './rule-catalog';
-import { RulesController } from './rules.controller';
+import { RulesModule } from './rules.module';
 
-/** Streaming detection over `logs.events`, the rules API and backtests. */
-@Module({
-  controllers: [RulesController],
-  providers: [RuleCatalog, DetectorService, BacktestService],
-})
+/** Streaming detection: the enabled rules over `logs.events`, detections out on `alerts`. */
+@Module({ imports: [RulesModule], providers: [DetectorService] })
 export class DetectorModule {}

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { BUS, Bus, BusMessage, Topics } from '@logwarden/bus';
+import { BUS, Bus, BusMessage, Subscription, Topics } from '@logwarden/bus';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Metrics } from '@logwarden/ops';
 import { parseQuery } from '@logwarden/query';
@@ -20,14 +20,14 @@ import {
 } from '@logwarden/store';
 import { toAlertDetection } from './alert-detections';
 import { newTermSeeds } from './new-term-seeds';
-import { RuleCatalog } from './rule-catalog';
+import { MAX_GROUPS_PER_RULE, RuleCatalog } from './rule-catalog';
+import { RuleStats } from './rule-stats';
 
 const CHECKPOINT = 'detector';
 const ADVANCE_EVERY_MS = 1_000;
 const CHECKPOINT_EVERY_MS = 10_000;
 const REPLAY_BATCH = 5_000;
 const DAY_MS = 86_400_000;
-export const MAX_GROUPS_PER_RULE = 10_000;
 
 /**
  * Runs the enabled rules over every stored event (`logs.events`) and publishes what
@@ -43,6 +43,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   private work: Promise<void> = Promise.resolve();
   private dirty = false;
   private timers: NodeJS.Timeout[] = [];
+  private subscription?: Subscription;
 
   constructor(
     @Inject(CONFIG) private readonly config: LogwardenConfig,
@@ -51,8 +52,10 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
     @Inject(RuleCatalog) private readonly catalog: RuleCatalog,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RuleStats) stats: RuleStats,
   ) {
     this.engine = new RuleEngine(catalog.enabled(), { maxGroupsPerRule: MAX_GROUPS_PER_RULE });
+    stats.report(() => this.engine.stats().groups);
     metrics.gauge(
       'logwarden_detector_late_events',
       'Events too late for the windowed rules (beyond the allowed lateness).',
@@ -73,8 +76,13 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     const restored = await this.restore();
     await this.seedNewTerms(restored);
     await this.catchUp();
-    this.bus.subscribe<EcsEvent>(Topics.events, 'detector', (messages) =>
-      this.serialize(() => this.evaluate(messages)),
+    // Progress counts only once a checkpoint holds the state built from it: a restart
+    // (on Kafka, from the committed offsets) replays what the saved state has not seen.
+    this.subscription = this.bus.subscribe<EcsEvent>(
+      Topics.events,
+      'detector',
+      (messages) => this.serialize(() => this.evaluate(messages)),
+      { autoCommit: false },
     );
     this.timers = [
       setInterval(() => void this.serialize(() => this.advance(Date.now())), ADVANCE_EVERY_MS),
@@ -87,11 +95,6 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     for (const timer of this.timers) clearInterval(timer);
     this.dirty = true;
     await this.serialize(() => this.checkpoint());
-  }
-
-  /** Groups kept per rule id. */
-  groupCounts(): Record<string, number> {
-    return this.engine.stats().groups;
   }
 
   private serialize(task: () => Promise<void>): Promise<void> {
@@ -145,6 +148,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
       state: this.engine.snapshot(),
       savedAt: Date.now(),
     });
+    await this.subscription?.commit();
   }
 
   /** Answers the rules whose state was restored. */

@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { InvalidRule, Rule, loadRules } from '@logwarden/rules';
 
+/** Groups each rule keeps state for, live and in backtests: bounds memory under a flood of keys. */
+export const MAX_GROUPS_PER_RULE = 10_000;
+
 /**
  * The rules loaded at start: the built-in pack, then the user's directory. A user's rule
  * with the id of a built-in one replaces it, so the pack can be tuned or switched off

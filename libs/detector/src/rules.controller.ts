@@ -5,8 +5,8 @@ import { parseTime } from '@logwarden/query';
 import type { Rule } from '@logwarden/rules';
 import { BacktestRequestDto } from './backtest-request.dto';
 import { BacktestService } from './backtest.service';
-import { DetectorService } from './detector.service';
 import { RuleCatalog } from './rule-catalog';
+import { RuleStats } from './rule-stats';
 
 const DEFAULT_LOOKBACK = 'now-24h';
 
@@ -15,14 +15,14 @@ const DEFAULT_LOOKBACK = 'now-24h';
 export class RulesController {
   constructor(
     @Inject(RuleCatalog) private readonly catalog: RuleCatalog,
-    @Inject(DetectorService) private readonly detector: DetectorService,
+    @Inject(RuleStats) private readonly stats: RuleStats,
     @Inject(BacktestService) private readonly backtest: BacktestService,
   ) {}
 
   /** Every rule loaded, with its state, and every rule skipped as invalid with the reasons. */
   @Get()
   list() {
-    const groups = this.detector.groupCounts();
+    const groups = this.stats.groups();
     return {
       rules: this.catalog.rules.map((rule) => ({
         ...ruleView(rule),
