@@ -1,19 +1,7 @@
-import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
+import type { LineCounter, Node } from 'yaml';
+import { formatFieldPath, yamlLineAt, type FieldPath } from '@logwarden/rules';
 
-export type FieldPath = (string | number)[];
-
-/** `routes[0].channels[1]` */
-function formatPath(path: FieldPath): string {
-  return path.reduce<string>(
-    (text, segment) =>
-      typeof segment === 'number'
-        ? `${text}[${segment}]`
-        : text === ''
-          ? segment
-          : `${text}.${segment}`,
-    '',
-  );
-}
+export type { FieldPath };
 
 /**
  * Collects the problems of one configuration file as `file:line: field: reason`, at most one
@@ -30,7 +18,7 @@ export class ConfigProblems {
   ) {}
 
   add(path: FieldPath, reason: string): void {
-    const field = formatPath(path);
+    const field = formatFieldPath(path);
     if (field !== '' && this.reported.has(field)) return;
     this.reported.add(field);
     const line = this.lineOf(path);
@@ -53,7 +41,7 @@ export class ConfigProblems {
 
   /** Whether the value at `path`, or anything inside it, has a problem. */
   hasAny(path: FieldPath): boolean {
-    const field = formatPath(path);
+    const field = formatFieldPath(path);
     for (const reported of this.reported) {
       if (
         reported === field ||
@@ -68,34 +56,6 @@ export class ConfigProblems {
 
   /** 1-based line of the value at `path`, for messages that point back at it. */
   lineOf(path: FieldPath): number | undefined {
-    return this.lines === undefined ? undefined : lineAt(this.lines, this.root ?? null, path);
+    return this.lines === undefined ? undefined : yamlLineAt(this.lines, this.root ?? null, path);
   }
-}
-
-function lineOf(lines: LineCounter, node: Node | null | undefined): number | undefined {
-  const offset = node?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset).line;
-}
-
-/** The line of the deepest node on `path` that exists: the value itself, or its parent when missing. */
-function lineAt(lines: LineCounter, root: Node | null, path: FieldPath): number | undefined {
-  let node: Node | null = root;
-  let line = lineOf(lines, root);
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => (item.key as { value?: unknown } | null)?.value === segment,
-      );
-      if (pair === undefined) break;
-      line = lineOf(lines, pair.key as Node) ?? line;
-      node = pair.value as Node | null;
-      line = lineOf(lines, node) ?? line;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = (node.items[segment] as Node | undefined) ?? null;
-      line = lineOf(lines, node) ?? line;
-    } else {
-      break;
-    }
-  }
-  return line;
 }

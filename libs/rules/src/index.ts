@@ -31,3 +31,4 @@ export {
   type RestoreResult,
   type RuleEngineOptions,
 } from './rule-engine';
+export { formatFieldPath, yamlLineAt, yamlLineOf, type FieldPath } from './yaml-paths';

@@ -1,6 +1,7 @@
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Node } from 'yaml';
 import type { InvalidRule, Rule, RuleProblem } from './rule';
-import { validateRule, type FieldPath } from './validate-rule';
+import { validateRule } from './validate-rule';
+import { formatFieldPath, yamlLineAt, yamlLineOf, type FieldPath } from './yaml-paths';
 
 export interface RuleSet {
   rules: Rule[];
@@ -31,7 +32,7 @@ export function parseRuleDocument(text: string, fileName: string): RuleSet {
     try {
       value = document.toJS({ maxAliasCount: 100 });
     } catch (error) {
-      const line = lineOf(lines, document.contents);
+      const line = yamlLineOf(lines, document.contents);
       result.invalid.push({
         file: fileName,
         line,
@@ -47,7 +48,7 @@ export function parseRuleDocument(text: string, fileName: string): RuleSet {
       ? value.map((item, i) => [item, isSeq(contents) ? (contents.items[i] as Node) : null])
       : [[value, contents]];
     for (const [raw, node] of entries) {
-      const line = lineOf(lines, node) ?? 1;
+      const line = yamlLineOf(lines, node) ?? 1;
       const checked = validateRule(raw, { file: fileName, line });
       if (checked.ok) {
         result.rules.push(checked.rule);
@@ -59,7 +60,7 @@ export function parseRuleDocument(text: string, fileName: string): RuleSet {
           problems: checked.problems.map(({ path, reason }) =>
             ruleProblem(
               fileName,
-              lineAt(lines, node, path) ?? line,
+              yamlLineAt(lines, node, path) ?? line,
               ruleLabel(checked.id, index),
               path,
               reason,
@@ -118,7 +119,7 @@ function ruleProblem(
   path: FieldPath,
   reason: string,
 ): RuleProblem {
-  const field = formatPath(path);
+  const field = formatFieldPath(path);
   const subject = field === '' ? reason : `${field} ${reason}`;
   return { field, reason, line, message: `${location(file, line)}: ${label}: ${subject}` };
 }
@@ -131,47 +132,7 @@ function location(file: string, line: number | undefined): string {
   return line === undefined ? file : `${file}:${line}`;
 }
 
-function formatPath(path: FieldPath): string {
-  return path.reduce<string>(
-    (text, segment) =>
-      typeof segment === 'number'
-        ? `${text}[${segment}]`
-        : text === ''
-          ? segment
-          : `${text}.${segment}`,
-    '',
-  );
-}
-
 /** yaml's messages repeat the position and quote the source over several lines. */
 function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function lineOf(lines: LineCounter, node: Node | null | undefined): number | undefined {
-  const offset = node?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset).line;
-}
-
-/** The line of the deepest node on `path` that exists: the value itself, or its parent when missing. */
-function lineAt(lines: LineCounter, root: Node | null, path: FieldPath): number | undefined {
-  let node: Node | null = root;
-  let line = lineOf(lines, root);
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => (item.key as { value?: unknown } | null)?.value === segment,
-      );
-      if (pair === undefined) break;
-      line = lineOf(lines, pair.key as Node) ?? line;
-      node = pair.value as Node | null;
-      line = lineOf(lines, node) ?? line;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = (node.items[segment] as Node | undefined) ?? null;
-      line = lineOf(lines, node) ?? line;
-    } else {
-      break;
-    }
-  }
-  return line;
 }

@@ -13,7 +13,7 @@ import {
   type Severity,
 } from './rule';
 
-export type FieldPath = (string | number)[];
+import type { FieldPath } from './yaml-paths';
 
 export interface FieldProblem {
   path: FieldPath;
