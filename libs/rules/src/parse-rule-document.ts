@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isSeq, parseAllDocuments, type Node } from 'yaml';
+import { LineCounter, isSeq, parseAllDocuments, type Node } from 'yaml';
 import type { InvalidRule, Rule, RuleProblem } from './rule';
 import { validateRule } from './validate-rule';
 import { formatFieldPath, yamlLineAt, yamlLineOf, type FieldPath } from './yaml-paths';
