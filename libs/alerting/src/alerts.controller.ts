@@ -4,7 +4,7 @@ import type { AlertStatus } from '@logwarden/store';
 import { AlertListParams } from './alerting.dto';
 import { alertView, deliveryView } from './alert-views';
 import { AlertsService } from './alerts.service';
-import { timeParam } from './time-params';
+import { timeParam } from '@logwarden/http';
 
 const DEFAULT_LIMIT = 100;
 

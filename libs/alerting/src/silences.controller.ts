@@ -9,12 +9,11 @@ import {
   Post,
 } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireRole } from '@logwarden/auth';
-import { JsonBody } from '@logwarden/http';
 import { CreateSilenceDto } from './alerting.dto';
 import { AlertChanges } from './alert-changes';
 import { silenceView } from './alert-views';
 import { SilencesService } from './silences.service';
-import { durationParam, timeParam } from './time-params';
+import { JsonBody, durationParam, timeParam } from '@logwarden/http';
 
 @Controller('api/v1/silences')
 @RequireRole('reader')

@@ -1,7 +1,6 @@
 import { BadRequestException, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireRole } from '@logwarden/auth';
-import { JsonBody } from '@logwarden/http';
-import { parseTime } from '@logwarden/query';
+import { JsonBody, timeParam } from '@logwarden/http';
 import type { Rule } from '@logwarden/rules';
 import { BacktestRequestDto } from './backtest-request.dto';
 import { BacktestService } from './backtest.service';
@@ -45,8 +44,8 @@ export class RulesController {
     const text = typeof body.rule === 'string' ? body.rule : JSON.stringify(body.rule);
     const rules = this.backtest.parse(text);
     const now = Date.now();
-    const from = time('from', body.from ?? DEFAULT_LOOKBACK, now);
-    const to = time('to', body.to ?? 'now', now);
+    const from = timeParam('from', body.from ?? DEFAULT_LOOKBACK, now);
+    const to = timeParam('to', body.to ?? 'now', now);
     if (from >= to) {
       throw new BadRequestException({ error: 'invalid_range', message: 'from must be before to' });
     }
@@ -74,17 +73,6 @@ export class RulesController {
         })),
       })),
     };
-  }
-}
-
-function time(name: string, value: string, now: number): number {
-  try {
-    return parseTime(value, now);
-  } catch (error) {
-    throw new BadRequestException({
-      error: 'invalid_time',
-      message: `${name}: ${(error as Error).message}`,
-    });
   }
 }
 
