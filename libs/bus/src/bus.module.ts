@@ -1,7 +1,9 @@
 import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Readiness } from '@logwarden/ops';
 import { BUS, Bus } from './bus.port';
 import { InProcessBus } from './in-process-bus';
+import { KafkaBus } from './kafka/kafka-bus';
 
 class BusReadiness implements OnModuleInit {
   constructor(
@@ -22,6 +24,25 @@ export class BusModule {
     return {
       module: BusModule,
       providers: [{ provide: BUS, useClass: InProcessBus }, BusReadiness],
+      exports: [BUS],
+    };
+  }
+
+  /**
+   * Kafka, for distributed mode, from `config.kafka`. The bus starts its consumers at
+   * application bootstrap and stops them when the application closes (see `KafkaBus`).
+   */
+  static kafka(): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [
+        {
+          provide: BUS,
+          inject: [CONFIG],
+          useFactory: (config: LogwardenConfig) => new KafkaBus(config.kafka),
+        },
+        BusReadiness,
+      ],
       exports: [BUS],
     };
   }

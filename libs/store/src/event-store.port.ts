@@ -45,6 +45,13 @@ export interface TermsBucket {
   count: number;
 }
 
+/** An event the store refused for good (it cannot index it), to dead-letter with the reason. */
+export interface AppendFailure {
+  /** Position of the event in the appended batch. */
+  index: number;
+  reason: string;
+}
+
 export interface AppendResult {
   stored: number;
   /** Events whose id was already stored (a replayed batch). */
@@ -56,6 +63,8 @@ export interface AppendResult {
    * when the store keeps one: the embedded detector resumes from a position after a restart.
    */
   positions?: number[];
+  /** Events refused for good, in batch order; neither stored nor fresh. */
+  failed?: AppendFailure[];
 }
 
 /** An event and its position in the store's insertion order. */

@@ -94,4 +94,25 @@ export class StoreModule {
       exports: [EVENT_STORE, KEY_STORE, ALERT_STORE, SILENCE_STORE, CHECKPOINT_STORE],
     };
   }
+
+  /**
+   * Elasticsearch at `ELASTICSEARCH_URL`: the store of distributed mode. Loaded on demand,
+   * so embedded mode never loads the Elasticsearch client (about 30 MB).
+   */
+  static async elasticsearch(): Promise<DynamicModule> {
+    const { ELASTICSEARCH_CLIENT, elasticsearchStoreProviders } =
+      await import('./elasticsearch/elasticsearch-store.providers');
+    return {
+      module: StoreModule,
+      providers: elasticsearchStoreProviders(),
+      exports: [
+        ELASTICSEARCH_CLIENT,
+        EVENT_STORE,
+        KEY_STORE,
+        ALERT_STORE,
+        SILENCE_STORE,
+        CHECKPOINT_STORE,
+      ],
+    };
+  }
 }

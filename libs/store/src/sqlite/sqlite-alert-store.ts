@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import {
-  ALERT_SAMPLE_IDS,
   Alert,
   AlertChange,
   AlertDetection,
@@ -12,6 +11,7 @@ import {
   NotificationState,
   OutboxEntry,
 } from '../alert-store.port';
+import { mergeDetection, openAlert } from '../alert-merge';
 
 interface OutboxRow {
   id: number;
@@ -121,46 +121,12 @@ export class SqliteAlertStore implements AlertStore {
       detection.ruleId,
       detection.groupKey,
     ) as string | undefined;
-    const facts = {
-      ruleId: detection.ruleId,
-      ruleName: detection.ruleName,
-      category: detection.category,
-      severity: detection.severity,
-      description: detection.description,
-      labels: detection.labels,
-      summary: detection.summary,
-      details: detection.details,
-      resolveAfterMs: detection.resolveAfterMs,
-      updatedAt: now,
-    };
     if (doc === undefined) {
-      const alert: Alert = {
-        id: `al_${randomBytes(8).toString('hex')}`,
-        tenant: detection.tenant,
-        groupKey: detection.groupKey,
-        group: detection.group,
-        status: 'firing',
-        count: 1,
-        firstSeen: detection.eventTime,
-        lastSeen: detection.eventTime,
-        eventIds: detection.eventIds.slice(-ALERT_SAMPLE_IDS),
-        createdAt: now,
-        ...facts,
-      };
+      const alert = openAlert(`al_${randomBytes(8).toString('hex')}`, detection, now);
       this.statements.insertAlert.run(this.row(alert));
       return { alert, opened: true };
     }
-    const previous = JSON.parse(doc) as Alert;
-    const eventIds = [...previous.eventIds];
-    for (const id of detection.eventIds) if (!eventIds.includes(id)) eventIds.push(id);
-    const alert: Alert = {
-      ...previous,
-      ...facts,
-      count: previous.count + 1,
-      firstSeen: Math.min(previous.firstSeen, detection.eventTime),
-      lastSeen: Math.max(previous.lastSeen, detection.eventTime),
-      eventIds: eventIds.slice(-ALERT_SAMPLE_IDS),
-    };
+    const alert = mergeDetection(JSON.parse(doc) as Alert, detection, now);
     this.statements.updateAlert.run(this.row(alert));
     return { alert, opened: false };
   }

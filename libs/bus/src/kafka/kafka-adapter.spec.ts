@@ -1,0 +1,392 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import type { KafkaSettings } from '@logwarden/config';
+import { BusMessage, Topics } from '../bus.port';
+import { FakeKafka, record } from '../testing/fake-kafka';
+import { KafkaBus, KafkaBusOptions } from './kafka-bus';
+import { DEAD_LETTER_HEADERS } from './kafka-codec';
+
+const SETTINGS: KafkaSettings = {
+  brokers: ['kafka-1:9092', 'kafka-2:9092'],
+  clientId: 'logwarden-processor',
+  topics: {
+    raw: 'prod-logs.raw',
+    events: 'prod-logs.events',
+    alerts: 'prod-alerts',
+    deadLetter: 'prod-logs.dead-letter',
+  },
+  partitions: 12,
+  replicationFactor: 3,
+};
+
+interface Event {
+  n: number;
+}
+
+describe('KafkaBus on a fake kafkajs client', () => {
+  const buses: KafkaBus[] = [];
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.stop();
+  });
+
+  function open(options: KafkaBusOptions = {}) {
+    const kafka = new FakeKafka();
+    const bus = new KafkaBus(SETTINGS, {
+      createClient: kafka.factory,
+      delivery: { retries: 1, backoffMs: 1, maxBackoffMs: 5 },
+      ...options,
+    });
+    buses.push(bus);
+    return { kafka, bus, producer: kafka.producers[0] };
+  }
+
+  async function until(what: string, done: () => boolean): Promise<void> {
+    for (let waited = 0; !done(); waited += 5) {
+      if (waited > 2_000) throw new Error(`still waiting: ${what}`);
+      await sleep(5);
+    }
+  }
+
+  it('needs at least one broker', () => {
+    expect(() => new KafkaBus({ ...SETTINGS, brokers: [] })).toThrow('KAFKA_BROKERS');
+  });
+
+  it('connects as the configured client through one idempotent producer', () => {
+    const { kafka, producer } = open();
+    expect(kafka.config).toMatchObject({
+      clientId: 'logwarden-processor',
+      brokers: SETTINGS.brokers,
+    });
+    expect(kafka.producers).toHaveLength(1);
+    expect(producer.config).toMatchObject({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+  });
+
+  it('creates the missing topics, dead-letter topic included, with the configured layout', async () => {
+    const { kafka, bus } = open();
+    kafka.topics.add('prod-logs.raw');
+    await bus.start();
+    expect(kafka.created).toEqual(
+      ['prod-logs.events', 'prod-alerts', 'prod-logs.dead-letter'].map((topic) => ({
+        topic,
+        numPartitions: 12,
+        replicationFactor: 3,
+      })),
+    );
+  });
+
+  it('creates nothing when every topic exists', async () => {
+    const { kafka, bus } = open();
+    for (const topic of Object.values(SETTINGS.topics)) kafka.topics.add(topic);
+    await bus.start();
+    expect(kafka.created).toEqual([]);
+  });
+
+  it('publishes a list in one send, keys as given, awaiting every in-sync replica', async () => {
+    const { bus, producer } = open();
+    await bus.start();
+    await bus.publish(Topics.events, [
+      { key: 'acme/web-1', value: { n: 1 } },
+      { key: 'acme/db-1', value: { n: 2 }, position: 77 },
+      { key: 'acme/web-1', value: { n: 3 } },
+    ]);
+    expect(producer.sends).toEqual([
+      {
+        topic: 'prod-logs.events',
+        acks: -1,
+        messages: [
+          { key: 'acme/web-1', value: '{"n":1}' },
+          { key: 'acme/db-1', value: '{"n":2}', headers: { 'logwarden-position': '77' } },
+          { key: 'acme/web-1', value: '{"n":3}' },
+        ],
+      },
+    ]);
+  });
+
+  it('maps each bus topic to its configured name and refuses others', async () => {
+    const { bus, producer } = open();
+    await bus.start();
+    await bus.publish(Topics.raw, [{ key: 'acme', value: {} }]);
+    await bus.publish(Topics.alerts, [{ key: 'acme/rule', value: {} }]);
+    expect(producer.sends.map((send) => send.topic)).toEqual(['prod-logs.raw', 'prod-alerts']);
+    await expect(bus.publish('logs.other', [{ key: 'k', value: {} }])).rejects.toThrow(
+      '"logs.other" is not a bus topic',
+    );
+  });
+
+  it('sends nothing for an empty list', async () => {
+    const { bus, producer } = open();
+    await bus.start();
+    await bus.publish(Topics.events, []);
+    expect(producer.sends).toEqual([]);
+  });
+
+  it('rejects a publish Kafka did not acknowledge', async () => {
+    const { bus, producer } = open({ publishTimeoutMs: 30 });
+    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
+      'not connected',
+    );
+    await bus.start();
+    producer.outcomes.push(new Error('The request included a message larger than the max'));
+    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
+      'larger than the max',
+    );
+    producer.outcomes.push('hang');
+    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
+      'Kafka did not acknowledge within 30 ms',
+    );
+  });
+
+  it('runs one consumer per topic and group that resolves offsets itself, from the earliest for a new group', async () => {
+    const { kafka, bus } = open();
+    bus.subscribe(Topics.raw, 'processor', async () => undefined);
+    bus.subscribe(Topics.events, 'detector', async () => undefined, { autoCommit: false });
+    await bus.start();
+
+    const processor = kafka.consumerOf('prod-logs.raw.processor');
+    expect(processor.config).toMatchObject({ allowAutoTopicCreation: false });
+    expect(processor.subscription).toEqual({ topics: ['prod-logs.raw'], fromBeginning: true });
+    expect(processor.runConfig).toMatchObject({
+      autoCommit: true,
+      autoCommitInterval: 5_000,
+      eachBatchAutoResolve: false,
+    });
+    const detector = kafka.consumerOf('prod-logs.events.detector');
+    expect(detector.runConfig).toMatchObject({ autoCommit: false, eachBatchAutoResolve: false });
+  });
+
+  it('refuses a second handler for a topic and group', () => {
+    const { bus } = open();
+    bus.subscribe(Topics.events, 'detector', async () => undefined);
+    bus.subscribe(Topics.alerts, 'detector', async () => undefined);
+    expect(() => bus.subscribe(Topics.events, 'detector', async () => undefined)).toThrow(
+      'group "detector" already consumes logs.events',
+    );
+  });
+
+  it('auto-commit: resolves each offset, and lets kafkajs commit, only after the handler resolved', async () => {
+    const { kafka, bus } = open();
+    const received: BusMessage<Event>[] = [];
+    let finish: () => void = () => undefined;
+    bus.subscribe<Event>(Topics.events, 'indexer', async (messages) => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      received.push(...messages);
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.indexer');
+    consumer.join('member-1', [2]);
+
+    const delivery = consumer.deliver(2, [
+      record(10, 'acme/web-1', { n: 1 }),
+      record(11, 'acme/db-1', { n: 2 }),
+    ]);
+    await sleep(20);
+    expect(received).toEqual([]);
+    finish();
+    const trace = await delivery;
+
+    expect(received).toEqual([
+      { key: 'acme/web-1', value: { n: 1 }, partition: 2 },
+      { key: 'acme/db-1', value: { n: 2 }, partition: 2 },
+    ]);
+    expect(trace.resolved).toEqual(['10', '11']);
+    expect(trace.commitChecks).toBe(1);
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('heartbeats between the chunks of a long batch', async () => {
+    const { kafka, bus } = open({ delivery: { chunkSize: 2 } });
+    const calls: number[][] = [];
+    bus.subscribe<Event>(Topics.events, 'indexer', async (messages) => {
+      calls.push(messages.map((message) => message.value.n));
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.indexer');
+    consumer.join('member-1', [0]);
+
+    const trace = await consumer.deliver(
+      0,
+      [0, 1, 2, 3, 4].map((n) => record(n, 'k', { n })),
+    );
+    expect(calls).toEqual([[0, 1], [2, 3], [4]]);
+    expect(trace.heartbeats).toBe(3);
+    expect(trace.commitChecks).toBe(3);
+  });
+
+  it('manual commit: commits the next offset of each partition handled, on commit() only', async () => {
+    const { kafka, bus } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0, 1]);
+
+    const first = await consumer.deliver(0, [record(5, 'a', {}), record(6, 'a', {})]);
+    await consumer.deliver(1, [record(9, 'b', {})]);
+    expect(first.resolved).toEqual(['5', '6']);
+    expect(first.commitChecks).toBe(0);
+    expect(consumer.commits).toEqual([]);
+
+    await subscription.commit();
+    expect(consumer.commits).toEqual([
+      [
+        { topic: 'prod-logs.events', partition: 0, offset: '7' },
+        { topic: 'prod-logs.events', partition: 1, offset: '10' },
+      ],
+    ]);
+    await subscription.commit();
+    expect(consumer.commits).toHaveLength(1);
+
+    await consumer.deliver(1, [record(10, 'b', {})]);
+    await subscription.commit();
+    expect(consumer.commits[1]).toEqual([
+      { topic: 'prod-logs.events', partition: 1, offset: '11' },
+    ]);
+  });
+
+  it('manual commit: after a rebalance, commits and resumes only the partitions the member kept', async () => {
+    const { kafka, bus } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0, 1]);
+    await consumer.deliver(0, [record(5, 'a', {})]);
+    await consumer.deliver(1, [record(9, 'b', {})]);
+
+    consumer.join('member-1', [0, 2]);
+    // Resumes where the handler got to, not at the last commit the group fetches.
+    expect(consumer.seeks).toEqual([{ topic: 'prod-logs.events', partition: 0, offset: '6' }]);
+    await subscription.commit();
+    expect(consumer.commits).toEqual([[{ topic: 'prod-logs.events', partition: 0, offset: '6' }]]);
+
+    await consumer.deliver(2, [record(3, 'c', {})]);
+    // A new member id: the group lost this member for a while, and others may have taken over.
+    consumer.join('member-2', [2]);
+    expect(consumer.seeks).toHaveLength(1);
+    await subscription.commit();
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('dead-letters a message its handler cannot take, naming its origin, and moves on', async () => {
+    const { kafka, bus, producer } = open();
+    const handled: number[] = [];
+    bus.subscribe<Event>(Topics.events, 'detector', async (messages) => {
+      if (messages.some((message) => message.value.n === 2)) throw new Error('rule crashed on n=2');
+      handled.push(...messages.map((message) => message.value.n));
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [3]);
+
+    const poison = record(2, 'acme/web-1', { n: 2 });
+    const trace = await consumer.deliver(
+      3,
+      [0, 1, 2, 3].map((n) => (n === 2 ? poison : record(n, 'k', { n }))),
+    );
+
+    expect(handled.sort()).toEqual([0, 1, 3]);
+    expect(producer.sends).toEqual([
+      {
+        topic: 'prod-logs.dead-letter',
+        acks: -1,
+        messages: [
+          {
+            key: poison.key,
+            value: poison.value,
+            headers: {
+              [DEAD_LETTER_HEADERS.topic]: 'prod-logs.events',
+              [DEAD_LETTER_HEADERS.partition]: '3',
+              [DEAD_LETTER_HEADERS.offset]: '2',
+              [DEAD_LETTER_HEADERS.group]: 'detector',
+              [DEAD_LETTER_HEADERS.error]: 'rule crashed on n=2',
+            },
+          },
+        ],
+      },
+    ]);
+    expect(trace.resolved).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('resolves nothing past a poison message the dead-letter topic did not take', async () => {
+    const { kafka, bus, producer } = open();
+    bus.subscribe(Topics.events, 'detector', async () => {
+      throw new Error('rule crashed');
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0]);
+    producer.outcomes.push(new Error('broker unavailable'));
+
+    await expect(consumer.deliver(0, [record(4, 'k', {})])).rejects.toThrow('broker unavailable');
+    expect(consumer.batches[0].resolved).toEqual([]);
+  });
+
+  it('is ready only while the producer is connected and every consumer is in its group', async () => {
+    const { kafka, bus } = open();
+    bus.subscribe(Topics.events, 'detector', async () => undefined);
+    expect(bus.isReady()).toBe(false);
+    await bus.start();
+    expect(bus.isReady()).toBe(false);
+
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0]);
+    expect(bus.isReady()).toBe(true);
+    consumer.crash(new Error('coordinator gone'), true);
+    expect(bus.isReady()).toBe(false);
+    consumer.join('member-1', [0]);
+    expect(bus.isReady()).toBe(true);
+
+    await bus.stop();
+    expect(bus.isReady()).toBe(false);
+  });
+
+  it('starts the consumer of a later subscription, trying again until it connects', async () => {
+    const { kafka, bus } = open();
+    await bus.start();
+    kafka.connectFailures.push(new Error('connect ECONNREFUSED'));
+    bus.subscribe(Topics.events, 'detector', async () => undefined);
+
+    await until('a consumer running', () =>
+      kafka.consumers.some((consumer) => consumer.runConfig !== undefined),
+    );
+    expect(kafka.consumers.map((consumer) => consumer.config.groupId)).toEqual([
+      'prod-logs.events.detector',
+      'prod-logs.events.detector',
+    ]);
+  });
+
+  it('stops the consumers first, keeping the producer for the requests still being answered', async () => {
+    const { kafka, bus, producer } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0]);
+    await consumer.deliver(0, [record(1, 'k', {})]);
+
+    await bus.onModuleDestroy();
+    expect(consumer.connected).toBe(false);
+    expect(producer.connected).toBe(true);
+    await bus.publish(Topics.raw, [{ key: 'acme', value: {} }]);
+    await expect(subscription.commit()).rejects.toThrow('will be delivered again');
+    expect(() => bus.subscribe(Topics.alerts, 'notifier', async () => undefined)).toThrow(
+      'no new subscriptions',
+    );
+
+    await bus.onApplicationShutdown();
+    expect(producer.connected).toBe(false);
+    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
+      'not connected',
+    );
+  });
+});

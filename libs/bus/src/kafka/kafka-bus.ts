@@ -1,0 +1,453 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  Logger,
+} from '@nestjs/common';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type ConsumerConfig,
+  type ConsumerRunConfig,
+  type ConsumerSubscribeTopics,
+  type EachBatchPayload,
+  type ITopicConfig,
+  type InstrumentationEvent,
+  type KafkaConfig,
+  type LogEntry,
+  type ProducerConfig,
+  type ProducerRecord,
+  type TopicPartitionOffsetAndMetadata,
+} from 'kafkajs';
+import type { KafkaSettings } from '@logwarden/config';
+import { Bus, BusHandler, BusMessage, SubscribeOptions, Subscription, Topics } from '../bus.port';
+import {
+  DEFAULT_DELIVERY_POLICY,
+  DeadLetter,
+  DeliveryPolicy,
+  deliverBatch,
+} from './batch-delivery';
+import { deadLetterRecord, encodeRecord } from './kafka-codec';
+
+/** The calls the adapter makes on a kafkajs admin client. */
+export interface KafkaAdminPort {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  createTopics(options: { waitForLeaders?: boolean; topics: ITopicConfig[] }): Promise<boolean>;
+}
+
+export interface KafkaProducerPort {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(record: ProducerRecord): Promise<unknown>;
+}
+
+export interface KafkaConsumerPort {
+  readonly events: { GROUP_JOIN: string; CRASH: string; DISCONNECT: string; STOP: string };
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(subscription: ConsumerSubscribeTopics): Promise<void>;
+  run(config: ConsumerRunConfig): Promise<void>;
+  commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
+  seek(offset: { topic: string; partition: number; offset: string }): void;
+  on(event: string, listener: (event: InstrumentationEvent<unknown>) => void): unknown;
+}
+
+/** The part of kafkajs' `Kafka` the adapter uses; tests hand in a fake. */
+export interface KafkaClient {
+  admin(): KafkaAdminPort;
+  producer(config: ProducerConfig): KafkaProducerPort;
+  consumer(config: ConsumerConfig): KafkaConsumerPort;
+}
+
+export type KafkaClientFactory = (config: KafkaConfig) => KafkaClient;
+
+export interface KafkaBusOptions {
+  createClient?: KafkaClientFactory;
+  delivery?: Partial<DeliveryPolicy>;
+  /**
+   * An idempotent kafkajs producer retries without limit, so a publish during a broker outage
+   * would never settle; past this it rejects (ingest answers 503 and the shipper retries). The
+   * send goes on in the background, so the retry may store the batch twice; event ids absorb that.
+   */
+  publishTimeoutMs?: number;
+}
+
+interface GroupJoin {
+  memberId: string;
+  memberAssignment: Record<string, number[]>;
+}
+
+interface CrashReport {
+  error: Error;
+  restart: boolean;
+}
+
+interface ConsumerSubscription {
+  topic: string;
+  kafkaTopic: string;
+  group: string;
+  groupId: string;
+  handler: BusHandler<unknown>;
+  autoCommit: boolean;
+  consumer?: KafkaConsumerPort;
+  joined: boolean;
+  memberId?: string;
+  /** Manual commit: per partition, the offset after the last message handled but not committed. */
+  progress: Map<number, string>;
+  launch?: Promise<void>;
+}
+
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** While auto-committing, a long batch also commits this often between its chunks. */
+const AUTO_COMMIT_INTERVAL_MS = 5_000;
+
+/**
+ * The bus on Kafka. Logical topics map to the configured topic names; each (topic, group)
+ * subscription is one consumer in the Kafka group `<topic>.<group>`, so a group name is
+ * independent per topic and instances of one app share the partitions.
+ *
+ * `publish` is one `send` through an idempotent producer with `acks: -1` and resolves once
+ * every in-sync replica has the messages. Consumers fetch in batches and see every record of a
+ * new group from the earliest offset; an offset is resolved only after the handler resolved
+ * for its message (or the message was dead-lettered), and committed after that: at once in
+ * auto-commit mode, on `Subscription.commit()` in manual mode.
+ */
+export class KafkaBus
+  implements Bus, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
+  private readonly logger = new Logger(KafkaBus.name);
+  private readonly client: KafkaClient;
+  private readonly producer: KafkaProducerPort;
+  private readonly topics: Map<string, string>;
+  private readonly policy: DeliveryPolicy;
+  private readonly publishTimeoutMs: number;
+  private readonly subscriptions = new Map<string, ConsumerSubscription>();
+  private readonly stopping = new AbortController();
+  private state: State = 'idle';
+  private producerConnected = false;
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    options: KafkaBusOptions = {},
+  ) {
+    if (settings.brokers.length === 0) {
+      throw new Error('the Kafka bus needs KAFKA_BROKERS: at least one host:port');
+    }
+    const createClient = options.createClient ?? ((config: KafkaConfig) => new Kafka(config));
+    this.client = createClient({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: nestLogCreator,
+    });
+    this.producer = this.client.producer({
+      idempotent: true,
+      // kafkajs keeps the sequence numbers idempotence relies on only with one request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Murmur2 like the Java client, so a key lands on the same partition whoever produces it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.topics = new Map<string, string>([
+      [Topics.raw, settings.topics.raw],
+      [Topics.events, settings.topics.events],
+      [Topics.alerts, settings.topics.alerts],
+    ]);
+    this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.delivery };
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
+  }
+
+  /** Creates the missing topics, connects the producer and starts every subscribed consumer. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`the Kafka bus cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    await this.createMissingTopics();
+    await this.producer.connect();
+    this.producerConnected = true;
+    this.state = 'running';
+    await Promise.all([...this.subscriptions.values()].map((sub) => this.launch(sub)));
+  }
+
+  /**
+   * Stops fetching and waits for the batches in flight; auto-commit subscriptions commit what
+   * they finished. The producer stays up for what is still being published.
+   */
+  async stopConsumers(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.stopping.abort();
+    await Promise.all(
+      [...this.subscriptions.values()].map(async (sub) => {
+        await sub.launch;
+        await sub.consumer?.disconnect();
+        sub.joined = false;
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.stopConsumers();
+    this.state = 'stopped';
+    if (!this.producerConnected) return;
+    this.producerConnected = false;
+    await this.producer.disconnect();
+  }
+
+  /** Global modules bootstrap first; subscriptions made later start their consumer on the spot. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  /** Before other modules' shutdown hooks close the stores the handlers write to. */
+  onModuleDestroy(): Promise<void> {
+    return this.stopConsumers();
+  }
+
+  /** After the HTTP server drained the requests that may still publish. */
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  async publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void> {
+    const kafkaTopic = this.kafkaTopic(topic);
+    if (messages.length === 0) return;
+    if (!this.producerConnected) throw new Error('the Kafka producer is not connected');
+    const send = this.producer.send({
+      topic: kafkaTopic,
+      acks: -1,
+      messages: messages.map((message) => encodeRecord(message)),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Kafka did not acknowledge within ${this.publishTimeoutMs} ms`)),
+        this.publishTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([send, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  subscribe<T>(
+    topic: string,
+    group: string,
+    handler: BusHandler<T>,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    const kafkaTopic = this.kafkaTopic(topic);
+    const groupId = `${kafkaTopic}.${group}`;
+    if (this.subscriptions.has(groupId))
+      throw new Error(`group "${group}" already consumes ${topic}`);
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new Error(`the Kafka bus is ${this.state}: no new subscriptions`);
+    }
+    const sub: ConsumerSubscription = {
+      topic,
+      kafkaTopic,
+      group,
+      groupId,
+      handler: handler as BusHandler<unknown>,
+      autoCommit: options.autoCommit ?? true,
+      joined: false,
+      progress: new Map(),
+    };
+    this.subscriptions.set(groupId, sub);
+    if (this.state === 'running') void this.launch(sub);
+    return { commit: () => this.commit(sub) };
+  }
+
+  isReady(): boolean {
+    return (
+      this.state === 'running' &&
+      this.producerConnected &&
+      [...this.subscriptions.values()].every((sub) => sub.joined)
+    );
+  }
+
+  private kafkaTopic(topic: string): string {
+    const name = this.topics.get(topic);
+    if (name === undefined) throw new Error(`"${topic}" is not a bus topic`);
+    return name;
+  }
+
+  private async createMissingTopics(): Promise<void> {
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...this.topics.values(), this.settings.topics.deadLetter].filter(
+        (topic) => !existing.has(topic),
+      );
+      if (missing.length === 0) return;
+      // Resolves false when another instance created them first, which is just as good.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: this.settings.partitions,
+          replicationFactor: this.settings.replicationFactor,
+        })),
+      });
+      this.logger.log(
+        `created ${missing.join(', ')} (${this.settings.partitions} partitions, replication ${this.settings.replicationFactor})`,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Starts the subscription's consumer, trying again after a failure until the bus stops. */
+  private launch(sub: ConsumerSubscription): Promise<void> {
+    sub.launch = (async () => {
+      while (this.state === 'running') {
+        try {
+          await this.startConsumer(sub);
+          return;
+        } catch (error) {
+          this.logger.error(
+            `consumer ${sub.groupId} could not start (${(error as Error).message}); trying again in ${this.policy.maxBackoffMs} ms`,
+          );
+          await sub.consumer?.disconnect().catch(() => undefined);
+          sub.consumer = undefined;
+          await sleep(this.policy.maxBackoffMs, undefined, { signal: this.stopping.signal }).catch(
+            () => undefined,
+          );
+        }
+      }
+    })();
+    return sub.launch;
+  }
+
+  private async startConsumer(sub: ConsumerSubscription): Promise<void> {
+    const consumer = this.client.consumer({ groupId: sub.groupId, allowAutoTopicCreation: false });
+    sub.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) =>
+      this.joined(sub, event.payload as GroupJoin),
+    );
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as CrashReport;
+      sub.joined = false;
+      this.logger.error(
+        `consumer ${sub.groupId} crashed (${error.message}); ${restart ? 'kafkajs restarts it' : 'it stays down'}`,
+      );
+    });
+    for (const event of [consumer.events.DISCONNECT, consumer.events.STOP]) {
+      consumer.on(event, () => {
+        sub.joined = false;
+      });
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: [sub.kafkaTopic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: sub.autoCommit,
+      autoCommitInterval: sub.autoCommit ? AUTO_COMMIT_INTERVAL_MS : null,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.consume(sub, payload),
+    });
+  }
+
+  /**
+   * Every join follows a rebalance (or a restart), after which another member may own what this
+   * one had. Manual progress is kept only for partitions this member owned throughout: those it
+   * still holds under the same member id. The consumer resumes them where the handler got to
+   * rather than at the last commit, so the subscriber's state does not see them twice; progress
+   * of the rest is dropped unsaid, and its new owner starts from the last commit.
+   */
+  private joined(sub: ConsumerSubscription, { memberId, memberAssignment }: GroupJoin): void {
+    const assigned = new Set(memberAssignment[sub.kafkaTopic] ?? []);
+    if (memberId !== sub.memberId) sub.progress.clear();
+    for (const partition of sub.progress.keys()) {
+      if (!assigned.has(partition)) sub.progress.delete(partition);
+    }
+    sub.memberId = memberId;
+    sub.joined = true;
+    for (const [partition, offset] of sub.progress) {
+      sub.consumer?.seek({ topic: sub.kafkaTopic, partition, offset });
+    }
+    this.logger.log(
+      `consumer ${sub.groupId} joined with partitions [${[...assigned].sort((a, b) => a - b).join(', ')}]`,
+    );
+  }
+
+  private consume(sub: ConsumerSubscription, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    return deliverBatch(
+      batch.partition,
+      batch.messages,
+      sub.handler,
+      {
+        resolveOffset: (offset) => payload.resolveOffset(offset),
+        heartbeat: () => payload.heartbeat(),
+        isRunning: () => payload.isRunning(),
+        isStale: () => payload.isStale(),
+        chunkDone: async (lastOffset) => {
+          if (sub.autoCommit) await payload.commitOffsetsIfNecessary();
+          else sub.progress.set(batch.partition, (BigInt(lastOffset) + 1n).toString());
+        },
+        deadLetter: (letters) => this.deadLetter(sub, batch.partition, letters),
+        sleep: (ms) => sleep(ms),
+        warn: (message) => this.logger.warn(`${sub.groupId} [${batch.partition}]: ${message}`),
+      },
+      this.policy,
+    );
+  }
+
+  private async deadLetter(
+    sub: ConsumerSubscription,
+    partition: number,
+    letters: DeadLetter[],
+  ): Promise<void> {
+    await this.producer.send({
+      topic: this.settings.topics.deadLetter,
+      acks: -1,
+      messages: letters.map(({ record, error }) =>
+        deadLetterRecord(record, { topic: sub.kafkaTopic, partition, group: sub.group, error }),
+      ),
+    });
+    for (const { record, error } of letters) {
+      this.logger.error(
+        `${sub.kafkaTopic} [${partition}] offset ${record.offset} sent to ${this.settings.topics.deadLetter}: ` +
+          `group ${sub.group} cannot handle it (${error})`,
+      );
+    }
+  }
+
+  private async commit(sub: ConsumerSubscription): Promise<void> {
+    if (sub.autoCommit || sub.progress.size === 0) return;
+    if (this.state !== 'running' || sub.consumer === undefined) {
+      throw new Error(
+        `consumer ${sub.groupId} is not running: what it handled since the last commit will be delivered again`,
+      );
+    }
+    const offsets = [...sub.progress].map(([partition, offset]) => ({
+      topic: sub.kafkaTopic,
+      partition,
+      offset,
+    }));
+    await sub.consumer.commitOffsets(offsets);
+    for (const { partition, offset } of offsets) {
+      if (sub.progress.get(partition) === offset) sub.progress.delete(partition);
+    }
+  }
+}
+
+const kafkaLogger = new Logger('kafkajs');
+
+/** kafkajs logs JSON to stdout by default; its warnings and errors join the application's log instead. */
+function nestLogCreator(): (entry: LogEntry) => void {
+  return ({ namespace, level, log }) => {
+    const cause = log.error as unknown;
+    const text = `${namespace}: ${log.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+    if (level === logLevel.ERROR) kafkaLogger.error(text);
+    else if (level === logLevel.WARN) kafkaLogger.warn(text);
+    else kafkaLogger.debug(text);
+  };
+}
