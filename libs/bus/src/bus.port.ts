@@ -3,6 +3,8 @@ export const Topics = {
   raw: 'logs.raw',
   events: 'logs.events',
   alerts: 'alerts',
+  /** What could not be processed, with the reason, for people to look at. */
+  deadLetter: 'logs.dead-letter',
 } as const;
 
 export interface BusMessage<T> {

@@ -40,6 +40,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storeRejected = new Counter({
+    name: 'logwarden_store_rejected_events_total',
+    help: 'Events the store refused for their content; they went to the dead-letter topic.',
+    registers: [this.registry],
+  });
+
   readonly pendingEvents = new Gauge({
     name: 'logwarden_ingest_pending_events',
     help: 'Events received but not yet durable.',

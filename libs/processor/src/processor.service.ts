@@ -4,6 +4,12 @@ import { Metrics } from '@logwarden/ops';
 import { EcsEvent, RawBatch, getField, normalizeBatch } from '@logwarden/schema';
 import { EVENT_STORE, EventStore } from '@logwarden/store';
 
+/** An event the store refused, as the dead-letter topic holds it. */
+export interface DeadLetter {
+  reason: string;
+  event: EcsEvent;
+}
+
 /** Per-group detection state stays in one partition when events are keyed by their source. */
 function eventKey(event: EcsEvent): string {
   const source =
@@ -33,6 +39,17 @@ export class ProcessorService implements OnModuleInit {
     }
     const result = await this.store.append(events);
     if (result.duplicates > 0) this.metrics.storeDuplicates.inc(result.duplicates);
+    if (result.failed && result.failed.length > 0) {
+      // Refused for what it holds (the store's mapping), so a retry cannot help: set it aside with the reason.
+      this.metrics.storeRejected.inc(result.failed.length);
+      await this.bus.publish<DeadLetter>(
+        Topics.deadLetter,
+        result.failed.map(({ index, reason }) => ({
+          key: events[index].tenant,
+          value: { reason, event: events[index] },
+        })),
+      );
+    }
     const fresh: BusMessage<EcsEvent>[] = [];
     events.forEach((event, i) => {
       if (result.fresh[i])
