@@ -10,7 +10,7 @@ describe('BusModule.kafka', () => {
 
   it('provides the Kafka bus from the configuration, started and stopped with the application', async () => {
     const start = jest.spyOn(KafkaBus.prototype, 'start').mockResolvedValue();
-    const stopConsumers = jest.spyOn(KafkaBus.prototype, 'stopConsumers').mockResolvedValue();
+    const drain = jest.spyOn(KafkaBus.prototype, 'drain').mockResolvedValue();
     const stop = jest.spyOn(KafkaBus.prototype, 'stop').mockResolvedValue();
     const app = await Test.createTestingModule({
       imports: [
@@ -27,11 +27,9 @@ describe('BusModule.kafka', () => {
     expect(app.get(Readiness).report().checks).toEqual({ bus: 'unavailable' });
 
     await app.close();
-    expect(stopConsumers).toHaveBeenCalledTimes(1);
+    expect(drain).toHaveBeenCalledTimes(1);
     expect(stop).toHaveBeenCalledTimes(1);
-    expect(stopConsumers.mock.invocationCallOrder[0]).toBeLessThan(
-      stop.mock.invocationCallOrder[0],
-    );
+    expect(drain.mock.invocationCallOrder[0]).toBeLessThan(stop.mock.invocationCallOrder[0]);
   });
 
   it('refuses to build without brokers', async () => {

@@ -65,9 +65,9 @@ class Interrupted extends Error {}
  * Splitting only proves a message poisonous when something else in the chunk went through. If
  * every message of a chunk fails on its own, what is broken is the subscriber or a dependency
  * of it (the store is down), and dead-lettering the lot would empty the pipeline into a side
- * topic: the chunk is tried again, after `maxBackoffMs`, until it goes through or the consumer
- * stops. A chunk of a single message offers no such evidence; it is dead-lettered after its
- * retries.
+ * topic: after `maxBackoffMs` the chunk starts over, retries included, until it goes through
+ * or the consumer stops. A chunk of a single message offers no such evidence; it is
+ * dead-lettered after its retries.
  */
 export async function deliverBatch<T>(
   partition: number,

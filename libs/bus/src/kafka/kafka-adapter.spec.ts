@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
+import { CompressionTypes } from 'kafkajs';
 import type { KafkaSettings } from '@logwarden/config';
 import { BusMessage, Topics } from '../bus.port';
 import { FakeKafka, record } from '../testing/fake-kafka';
@@ -77,8 +78,20 @@ describe('KafkaBus on a fake kafkajs client', () => {
         topic,
         numPartitions: 12,
         replicationFactor: 3,
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
       })),
     );
+  });
+
+  it('lets a topic with fewer than three replicas take writes with one broker down', async () => {
+    const kafka = new FakeKafka();
+    const bus = new KafkaBus(
+      { ...SETTINGS, replicationFactor: 2 },
+      { createClient: kafka.factory },
+    );
+    buses.push(bus);
+    await bus.start();
+    expect(kafka.created[0].configEntries).toEqual([{ name: 'min.insync.replicas', value: '1' }]);
   });
 
   it('creates nothing when every topic exists', async () => {
@@ -100,6 +113,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
       {
         topic: 'prod-logs.events',
         acks: -1,
+        compression: CompressionTypes.GZIP,
         messages: [
           { key: 'acme/web-1', value: '{"n":1}' },
           { key: 'acme/db-1', value: '{"n":2}', headers: { 'logwarden-position': '77' } },
@@ -114,7 +128,12 @@ describe('KafkaBus on a fake kafkajs client', () => {
     await bus.start();
     await bus.publish(Topics.raw, [{ key: 'acme', value: {} }]);
     await bus.publish(Topics.alerts, [{ key: 'acme/rule', value: {} }]);
-    expect(producer.sends.map((send) => send.topic)).toEqual(['prod-logs.raw', 'prod-alerts']);
+    await bus.publish(Topics.deadLetter, [{ key: 'acme', value: {} }]);
+    expect(producer.sends.map((send) => send.topic)).toEqual([
+      'prod-logs.raw',
+      'prod-alerts',
+      'prod-logs.dead-letter',
+    ]);
     await expect(bus.publish('logs.other', [{ key: 'k', value: {} }])).rejects.toThrow(
       '"logs.other" is not a bus topic',
     );
@@ -150,7 +169,10 @@ describe('KafkaBus on a fake kafkajs client', () => {
     await bus.start();
 
     const processor = kafka.consumerOf('prod-logs.raw.processor');
-    expect(processor.config).toMatchObject({ allowAutoTopicCreation: false });
+    expect(processor.config).toMatchObject({
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1_000,
+    });
     expect(processor.subscription).toEqual({ topics: ['prod-logs.raw'], fromBeginning: true });
     expect(processor.runConfig).toMatchObject({
       autoCommit: true,
@@ -298,6 +320,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
       {
         topic: 'prod-logs.dead-letter',
         acks: -1,
+        compression: CompressionTypes.GZIP,
         messages: [
           {
             key: poison.key,
@@ -364,8 +387,71 @@ describe('KafkaBus on a fake kafkajs client', () => {
     ]);
   });
 
-  it('stops the consumers first, keeping the producer for the requests still being answered', async () => {
+  it('drains before the stores close: no more batches, but commits still land', async () => {
     const { kafka, bus, producer } = open();
+    const handled: number[] = [];
+    const subscription = bus.subscribe<Event>(
+      Topics.events,
+      'detector',
+      async (messages) => {
+        handled.push(...messages.map((message) => message.value.n));
+      },
+      { autoCommit: false },
+    );
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    consumer.join('member-1', [0]);
+    await consumer.deliver(0, [record(1, 'k', { n: 1 })]);
+
+    await bus.onModuleDestroy();
+    expect(consumer.paused).toEqual(['prod-logs.events']);
+    const late = await consumer.deliver(0, [record(2, 'k', { n: 2 })]);
+    expect(handled).toEqual([1]);
+    expect(late).toMatchObject({ resolved: [], paused: true });
+
+    // The subscriber's last checkpoint, in its own shutdown hook, can still be committed.
+    await subscription.commit();
+    expect(consumer.commits).toEqual([[{ topic: 'prod-logs.events', partition: 0, offset: '2' }]]);
+    await bus.publish(Topics.raw, [{ key: 'acme', value: {} }]);
+    expect(() => bus.subscribe(Topics.alerts, 'notifier', async () => undefined)).toThrow(
+      'no new subscriptions',
+    );
+
+    await bus.onApplicationShutdown();
+    expect(consumer.connected).toBe(false);
+    expect(producer.connected).toBe(false);
+    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
+      'not connected',
+    );
+  });
+
+  it('waits for the chunk in flight when draining and leaves the rest of its batch', async () => {
+    const { kafka, bus } = open({ delivery: { chunkSize: 1 } });
+    let release: () => void = () => undefined;
+    const calls: number[][] = [];
+    bus.subscribe<Event>(Topics.events, 'indexer', async (messages) => {
+      calls.push(messages.map((message) => message.value.n));
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await bus.start();
+    const consumer = kafka.consumerOf('prod-logs.events.indexer');
+    consumer.join('member-1', [0]);
+
+    const delivery = consumer.deliver(0, [record(1, 'k', { n: 1 }), record(2, 'k', { n: 2 })]);
+    await until('the first chunk handed over', () => calls.length === 1);
+    let drained = false;
+    const draining = bus.drain().then(() => (drained = true));
+    await sleep(20);
+    expect(drained).toBe(false);
+    release();
+    await draining;
+
+    expect(calls).toEqual([[1]]);
+    expect((await delivery).resolved).toEqual(['1']);
+  });
+
+  it('refuses to commit once stopped, as nothing can reach the group', async () => {
+    const { kafka, bus } = open();
     const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
       autoCommit: false,
     });
@@ -373,20 +459,8 @@ describe('KafkaBus on a fake kafkajs client', () => {
     const consumer = kafka.consumerOf('prod-logs.events.detector');
     consumer.join('member-1', [0]);
     await consumer.deliver(0, [record(1, 'k', {})]);
-
-    await bus.onModuleDestroy();
-    expect(consumer.connected).toBe(false);
-    expect(producer.connected).toBe(true);
-    await bus.publish(Topics.raw, [{ key: 'acme', value: {} }]);
+    await bus.stop();
     await expect(subscription.commit()).rejects.toThrow('will be delivered again');
-    expect(() => bus.subscribe(Topics.alerts, 'notifier', async () => undefined)).toThrow(
-      'no new subscriptions',
-    );
-
-    await bus.onApplicationShutdown();
-    expect(producer.connected).toBe(false);
-    await expect(bus.publish(Topics.raw, [{ key: 'acme', value: {} }])).rejects.toThrow(
-      'not connected',
-    );
+    expect(consumer.commits).toEqual([]);
   });
 });

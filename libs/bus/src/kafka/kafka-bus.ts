@@ -6,6 +6,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import {
+  CompressionTypes,
   Kafka,
   Partitioners,
   logLevel,
@@ -51,6 +52,7 @@ export interface KafkaConsumerPort {
   disconnect(): Promise<void>;
   subscribe(subscription: ConsumerSubscribeTopics): Promise<void>;
   run(config: ConsumerRunConfig): Promise<void>;
+  pause(topics: { topic: string }[]): void;
   commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
   seek(offset: { topic: string; partition: number; offset: string }): void;
   on(event: string, listener: (event: InstrumentationEvent<unknown>) => void): unknown;
@@ -87,7 +89,6 @@ interface CrashReport {
 }
 
 interface ConsumerSubscription {
-  topic: string;
   kafkaTopic: string;
   group: string;
   groupId: string;
@@ -99,17 +100,20 @@ interface ConsumerSubscription {
   /** Manual commit: per partition, the offset after the last message handled but not committed. */
   progress: Map<number, string>;
   launch?: Promise<void>;
+  /** Batches being handed to the handler. */
+  inFlight: Set<Promise<void>>;
 }
 
-type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+/** `draining`: consumers fetch nothing more but stay in their groups, so commits still land. */
+type State = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
 
 /** While auto-committing, a long batch also commits this often between its chunks. */
 const AUTO_COMMIT_INTERVAL_MS = 5_000;
 
 /**
- * The bus on Kafka. Logical topics map to the configured topic names; each (topic, group)
- * subscription is one consumer in the Kafka group `<topic>.<group>`, so a group name is
- * independent per topic and instances of one app share the partitions.
+ * The bus on Kafka. Logical topics (dead-letter included) map to the configured topic names;
+ * each (topic, group) subscription is one consumer in the Kafka group `<topic>.<group>`, so a
+ * group name is independent per topic and instances of one app share the partitions.
  *
  * `publish` is one `send` through an idempotent producer with `acks: -1` and resolves once
  * every in-sync replica has the messages. Consumers fetch in batches and see every record of a
@@ -127,7 +131,7 @@ export class KafkaBus
   private readonly policy: DeliveryPolicy;
   private readonly publishTimeoutMs: number;
   private readonly subscriptions = new Map<string, ConsumerSubscription>();
-  private readonly stopping = new AbortController();
+  private readonly drainStarted = new AbortController();
   private state: State = 'idle';
   private producerConnected = false;
 
@@ -147,7 +151,8 @@ export class KafkaBus
     });
     this.producer = this.client.producer({
       idempotent: true,
-      // kafkajs keeps the sequence numbers idempotence relies on only with one request in flight.
+      // kafkajs implements idempotence as KIP-98 first specified it, with one request in flight
+      // per broker so that a retried batch cannot overtake the next one's sequence number.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Murmur2 like the Java client, so a key lands on the same partition whoever produces it.
@@ -157,6 +162,7 @@ export class KafkaBus
       [Topics.raw, settings.topics.raw],
       [Topics.events, settings.topics.events],
       [Topics.alerts, settings.topics.alerts],
+      [Topics.deadLetter, settings.topics.deadLetter],
     ]);
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.delivery };
     this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
@@ -174,25 +180,39 @@ export class KafkaBus
   }
 
   /**
-   * Stops fetching and waits for the batches in flight; auto-commit subscriptions commit what
-   * they finished. The producer stays up for what is still being published.
+   * Pauses every consumer and waits for the batches in flight, which stop at their next chunk;
+   * what they did not reach is delivered again later. The consumers stay in their groups, so
+   * a subscriber can still commit what it saved, and the producer stays up.
    */
-  async stopConsumers(): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    this.state = 'stopping';
-    this.stopping.abort();
+  async drain(): Promise<void> {
+    if (this.state === 'draining' || this.state === 'stopped') return;
+    this.state = 'draining';
+    this.drainStarted.abort();
     await Promise.all(
       [...this.subscriptions.values()].map(async (sub) => {
         await sub.launch;
-        await sub.consumer?.disconnect();
-        sub.joined = false;
+        try {
+          sub.consumer?.pause([{ topic: sub.kafkaTopic }]);
+        } catch {
+          // kafkajs is restarting this consumer: nothing is in flight, and what it fetches
+          // next is refused by `consume` until the consumer disconnects.
+        }
+        await Promise.all(sub.inFlight);
       }),
     );
   }
 
+  /** Drains, leaves the groups, then disconnects the producer. */
   async stop(): Promise<void> {
-    await this.stopConsumers();
+    await this.drain();
+    if (this.state === 'stopped') return;
     this.state = 'stopped';
+    await Promise.all(
+      [...this.subscriptions.values()].map(async (sub) => {
+        await sub.consumer?.disconnect();
+        sub.joined = false;
+      }),
+    );
     if (!this.producerConnected) return;
     this.producerConnected = false;
     await this.producer.disconnect();
@@ -203,12 +223,15 @@ export class KafkaBus
     return this.start();
   }
 
-  /** Before other modules' shutdown hooks close the stores the handlers write to. */
+  /** Destroy hooks all run before any shutdown hook closes the stores the handlers write to. */
   onModuleDestroy(): Promise<void> {
-    return this.stopConsumers();
+    return this.drain();
   }
 
-  /** After the HTTP server drained the requests that may still publish. */
+  /**
+   * A global module's shutdown hook runs after the other modules' (a last checkpoint and its
+   * commit) and after the HTTP server drained the requests that may still publish.
+   */
   onApplicationShutdown(): Promise<void> {
     return this.stop();
   }
@@ -220,6 +243,9 @@ export class KafkaBus
     const send = this.producer.send({
       topic: kafkaTopic,
       acks: -1,
+      // JSON log batches shrink about eightfold, which keeps a 2,000-event raw batch (1.3 MB)
+      // under Kafka's default 1 MB record limit; kafkajs runs gzip off the event loop.
+      compression: CompressionTypes.GZIP,
       messages: messages.map((message) => encodeRecord(message)),
     });
     let timer: NodeJS.Timeout | undefined;
@@ -244,13 +270,13 @@ export class KafkaBus
   ): Subscription {
     const kafkaTopic = this.kafkaTopic(topic);
     const groupId = `${kafkaTopic}.${group}`;
-    if (this.subscriptions.has(groupId))
+    if (this.subscriptions.has(groupId)) {
       throw new Error(`group "${group}" already consumes ${topic}`);
-    if (this.state === 'stopping' || this.state === 'stopped') {
+    }
+    if (this.state === 'draining' || this.state === 'stopped') {
       throw new Error(`the Kafka bus is ${this.state}: no new subscriptions`);
     }
     const sub: ConsumerSubscription = {
-      topic,
       kafkaTopic,
       group,
       groupId,
@@ -258,6 +284,7 @@ export class KafkaBus
       autoCommit: options.autoCommit ?? true,
       joined: false,
       progress: new Map(),
+      inFlight: new Set(),
     };
     this.subscriptions.set(groupId, sub);
     if (this.state === 'running') void this.launch(sub);
@@ -283,9 +310,7 @@ export class KafkaBus
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing = [...this.topics.values(), this.settings.topics.deadLetter].filter(
-        (topic) => !existing.has(topic),
-      );
+      const missing = [...this.topics.values()].filter((topic) => !existing.has(topic));
       if (missing.length === 0) return;
       // Resolves false when another instance created them first, which is just as good.
       await admin.createTopics({
@@ -294,6 +319,7 @@ export class KafkaBus
           topic,
           numPartitions: this.settings.partitions,
           replicationFactor: this.settings.replicationFactor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(this.minInSyncReplicas()) }],
         })),
       });
       this.logger.log(
@@ -302,6 +328,15 @@ export class KafkaBus
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /**
+   * `acks: -1` waits for the replicas in sync, however few remain: with three or more, two
+   * must have a write before it is acknowledged, so one broker's loss loses nothing
+   * acknowledged; with fewer, a broker down would otherwise block every publish.
+   */
+  private minInSyncReplicas(): number {
+    return this.settings.replicationFactor >= 3 ? 2 : 1;
   }
 
   /** Starts the subscription's consumer, trying again after a failure until the bus stops. */
@@ -317,9 +352,9 @@ export class KafkaBus
           );
           await sub.consumer?.disconnect().catch(() => undefined);
           sub.consumer = undefined;
-          await sleep(this.policy.maxBackoffMs, undefined, { signal: this.stopping.signal }).catch(
-            () => undefined,
-          );
+          await sleep(this.policy.maxBackoffMs, undefined, {
+            signal: this.drainStarted.signal,
+          }).catch(() => undefined);
         }
       }
     })();
@@ -327,7 +362,13 @@ export class KafkaBus
   }
 
   private async startConsumer(sub: ConsumerSubscription): Promise<void> {
-    const consumer = this.client.consumer({ groupId: sub.groupId, allowAutoTopicCreation: false });
+    const consumer = this.client.consumer({
+      groupId: sub.groupId,
+      allowAutoTopicCreation: false,
+      // A fetch returns as soon as there is data; when idle this bounds how long a stop (or a
+      // paused consumer) waits for it, at one request a second.
+      maxWaitTimeInMs: 1_000,
+    });
     sub.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) =>
       this.joined(sub, event.payload as GroupJoin),
@@ -377,7 +418,21 @@ export class KafkaBus
     );
   }
 
-  private consume(sub: ConsumerSubscription, payload: EachBatchPayload): Promise<void> {
+  private async consume(sub: ConsumerSubscription, payload: EachBatchPayload): Promise<void> {
+    if (this.state !== 'running') {
+      payload.pause();
+      return;
+    }
+    const delivery = this.deliver(sub, payload);
+    sub.inFlight.add(delivery);
+    try {
+      await delivery;
+    } finally {
+      sub.inFlight.delete(delivery);
+    }
+  }
+
+  private deliver(sub: ConsumerSubscription, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     return deliverBatch(
       batch.partition,
@@ -386,7 +441,7 @@ export class KafkaBus
       {
         resolveOffset: (offset) => payload.resolveOffset(offset),
         heartbeat: () => payload.heartbeat(),
-        isRunning: () => payload.isRunning(),
+        isRunning: () => payload.isRunning() && this.state === 'running',
         isStale: () => payload.isStale(),
         chunkDone: async (lastOffset) => {
           if (sub.autoCommit) await payload.commitOffsetsIfNecessary();
@@ -408,6 +463,8 @@ export class KafkaBus
     await this.producer.send({
       topic: this.settings.topics.deadLetter,
       acks: -1,
+      // The records fitted their topic compressed; uncompressed a big one might not.
+      compression: CompressionTypes.GZIP,
       messages: letters.map(({ record, error }) =>
         deadLetterRecord(record, { topic: sub.kafkaTopic, partition, group: sub.group, error }),
       ),
@@ -422,7 +479,7 @@ export class KafkaBus
 
   private async commit(sub: ConsumerSubscription): Promise<void> {
     if (sub.autoCommit || sub.progress.size === 0) return;
-    if (this.state !== 'running' || sub.consumer === undefined) {
+    if (this.state === 'stopped' || sub.consumer === undefined) {
       throw new Error(
         `consumer ${sub.groupId} is not running: what it handled since the last commit will be delivered again`,
       );

@@ -99,6 +99,8 @@ export interface BatchTrace {
   resolved: string[];
   heartbeats: number;
   commitChecks: number;
+  /** Whether the adapter paused the batch's partition. */
+  paused: boolean;
 }
 
 export interface BatchOptions {
@@ -118,6 +120,7 @@ export class FakeConsumer implements KafkaConsumerPort {
   runConfig?: ConsumerRunConfig;
   readonly commits: TopicPartitionOffsetAndMetadata[][] = [];
   readonly seeks: { topic: string; partition: number; offset: string }[] = [];
+  readonly paused: string[] = [];
   /** One per batch delivered, kept when the delivery fails too. */
   readonly batches: BatchTrace[] = [];
   private readonly listeners = new Map<
@@ -147,6 +150,10 @@ export class FakeConsumer implements KafkaConsumerPort {
 
   async run(config: ConsumerRunConfig): Promise<void> {
     this.runConfig = config;
+  }
+
+  pause(topics: { topic: string }[]): void {
+    this.paused.push(...topics.map(({ topic }) => topic));
   }
 
   async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
@@ -180,7 +187,7 @@ export class FakeConsumer implements KafkaConsumerPort {
   ): Promise<BatchTrace> {
     const eachBatch = this.runConfig?.eachBatch;
     if (!eachBatch) throw new Error('the consumer is not running');
-    const trace: BatchTrace = { resolved: [], heartbeats: 0, commitChecks: 0 };
+    const trace: BatchTrace = { resolved: [], heartbeats: 0, commitChecks: 0, paused: false };
     this.batches.push(trace);
     const payload: EachBatchPayload = {
       batch: {
@@ -204,7 +211,10 @@ export class FakeConsumer implements KafkaConsumerPort {
         trace.heartbeats += 1;
         await options.heartbeat?.();
       },
-      pause: () => () => undefined,
+      pause: () => {
+        trace.paused = true;
+        return () => undefined;
+      },
       commitOffsetsIfNecessary: async () => {
         trace.commitChecks += 1;
       },
