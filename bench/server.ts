@@ -95,13 +95,17 @@ export class BenchServer {
     this.sampler.unref();
   }
 
-  /** Starts `mainPath` and resolves once /readyz answers 200. */
-  static async start(mainPath: string, concurrency: number): Promise<BenchServer> {
+  /** Starts `mainPath` under `node <nodeFlags>` and resolves once /readyz answers 200. */
+  static async start(
+    mainPath: string,
+    nodeFlags: readonly string[],
+    concurrency: number,
+  ): Promise<BenchServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'logwarden-bench-'));
     const port = await freeLoopbackPort();
     // A fresh random key per run: nothing secret is ever printed or kept.
     const adminKey = randomBytes(24).toString('base64url');
-    const child = spawn(process.execPath, [mainPath], {
+    const child = spawn(process.execPath, [...nodeFlags, mainPath], {
       env: {
         ...process.env,
         PORT: String(port),

@@ -173,6 +173,57 @@ describe('Elasticsearch compatibility', () => {
     ]);
   });
 
+  it('answers a bulk of several pages item by item, in order, with its ids, and stores it once', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      // Client ids on every seventh action; the other documents repeat every 2,000, a page apart.
+      lines.push(i % 7 === 0 ? `{"index":{"_id":"client-${i}"}}` : '{"create":{"_index":"paged"}}');
+      const second = String((i % 2_000) % 60).padStart(2, '0');
+      lines.push(
+        i === 4_321
+          ? '{"message": broken}'
+          : `{"@timestamp":"2026-11-29T06:00:${second}.000Z","message":"paged bulk ${i % 2_000}"}`,
+      );
+    }
+    const send = () =>
+      call(server.url, '/_bulk', {
+        method: 'POST',
+        key: ingestKey,
+        headers: { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
+        body: gzipSync(`${lines.join('\n')}\n`),
+      });
+    const response = await send();
+    expect(response.status).toBe(200);
+    const items = response.body.items.map(
+      (item: Record<string, { _id?: string; status: number }>) => Object.entries(item)[0],
+    );
+    expect(items).toHaveLength(5_000);
+    items.forEach(([action, result]: [string, { _id?: string; status: number }], i: number) => {
+      expect(action).toBe(i % 7 === 0 ? 'index' : 'create');
+      expect(result.status).toBe(i === 4_321 ? 400 : 201);
+      if (i % 7 === 0) expect(result._id).toBe(`client-${i}`);
+    });
+    const ids = items.map(([, result]: [string, { _id?: string }]) => result._id);
+    expect(new Set(ids.filter(Boolean)).size).toBe(4_999);
+
+    const stored = async () => {
+      const answer = await call(
+        server.url,
+        '/api/v1/search/histogram?interval=1h&from=2026-11-29T06:00:00Z&to=2026-11-29T07:00:00Z',
+      );
+      return answer.body.buckets.reduce((sum: number, b: { count: number }) => sum + b.count, 0);
+    };
+    expect(await stored()).toBe(4_999);
+    const last = await search(server.url, { q: `event.id:"${ids[4_999]}"` });
+    expect(last.body.hits.map((hit: { message: string }) => hit.message)).toEqual([
+      `paged bulk ${4_999 % 2_000}`,
+    ]);
+
+    const retried = await send();
+    expect(retried.body.items).toEqual(response.body.items);
+    expect(await stored()).toBe(4_999);
+  });
+
   it('fails a malformed action line as Elasticsearch does, with a 400 it can explain', async () => {
     const response = await call(server.url, '/_bulk', {
       method: 'POST',

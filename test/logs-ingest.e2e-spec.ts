@@ -154,3 +154,40 @@ describe('POST /api/v1/logs', () => {
     expect((await call(server.url, '/healthz', { key: null })).status).toBe(200);
   });
 });
+
+describe('POST /api/v1/logs with a body of many pages', () => {
+  let server: RunningLogwarden;
+
+  beforeAll(async () => {
+    server = await startLogwarden({ sqliteSynchronous: 'normal' });
+  });
+  afterAll(() => server.destroy());
+
+  /** Every stored event of the hour, counted exactly (search totals stop at 10,000). */
+  async function stored(): Promise<number> {
+    const answer = await call(
+      server.url,
+      '/api/v1/search/histogram?interval=1h&from=2026-11-29T12:00:00Z&to=2026-11-29T13:00:00Z',
+    );
+    return answer.body.buckets.reduce((sum: number, b: { count: number }) => sum + b.count, 0);
+  }
+
+  it('stores every line of a 25-page body, lines repeated on later pages included, and answers once', async () => {
+    const half = Array.from(
+      { length: 25_000 },
+      (_, i) =>
+        `{"@timestamp":"2026-11-29T12:${String(i % 60).padStart(2, '0')}:00Z","message":"line ${i % 10_000}"}`,
+    );
+    // Each line comes twice, 25,000 lines apart: equal text and time on different pages.
+    const body = `${half.join('\n')}\n${half.join('\n')}\n\n`;
+
+    const sent = await postLogs(server.url, body, { gzip: true });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({ accepted: 50_000, rejected: 0, errors: [] });
+    expect(await stored()).toBe(50_000);
+
+    const retried = await postLogs(server.url, body, { gzip: true });
+    expect(retried.body).toEqual({ accepted: 50_000, rejected: 0, errors: [] });
+    expect(await stored()).toBe(50_000);
+  }, 60_000);
+});

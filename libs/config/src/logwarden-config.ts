@@ -16,7 +16,13 @@ export interface LogwardenConfig {
   maxBodyBytes: number;
   /** Largest body after decompression. */
   maxDecodedBytes: number;
-  /** Events accepted but not yet durable above which ingest answers 429. */
+  /**
+   * Weight (decoded bytes, plus 32 per JSON object or array) of the ingest
+   * requests being stored at once; a request beyond it answers 429 while others
+   * are in flight. Also the heaviest single event or JSON document parsed.
+   */
+  maxPendingBytes: number;
+  /** Parsed events not yet durable; a request's next page waits while they would exceed it. */
   maxPendingEvents: number;
   /** Version reported to Elasticsearch shippers; Beats refuse servers older than themselves. */
   elasticsearchVersion: string;
@@ -119,7 +125,14 @@ export function loadConfig(env: Env = process.env): LogwardenConfig {
     adminKey: adminKey || undefined,
     maxBodyBytes: integer(env, 'LOGWARDEN_MAX_BODY_MB', 32, 1, 1024) * MiB,
     maxDecodedBytes: integer(env, 'LOGWARDEN_MAX_DECODED_MB', 128, 1, 4096) * MiB,
-    maxPendingEvents: integer(env, 'LOGWARDEN_MAX_PENDING_EVENTS', 50_000, 1, 10_000_000),
+    // `npm start` caps the old space at 160 MB; ~30 MB of it is live at rest.
+    // Ingest holds one page per request: a 300-byte event takes ~1.2 KB through
+    // the pipeline, so 20,000 pending events are ~25 MB, and 8 shippers' 2,000-
+    // event batches still fit. Weight in flight parses to ~2x (5x at worst, for
+    // short distinct strings): 16 MiB is ~35 MB, 80 MB at worst, and bounds the
+    // one JSON document or event parsed whole. Bodies stay Buffers, off the heap.
+    maxPendingBytes: integer(env, 'LOGWARDEN_MAX_PENDING_MB', 16, 1, 4096) * MiB,
+    maxPendingEvents: integer(env, 'LOGWARDEN_MAX_PENDING_EVENTS', 20_000, 1, 10_000_000),
     elasticsearchVersion: esVersion,
     sqliteSynchronous: oneOf(env, 'LOGWARDEN_SQLITE_SYNC', ['full', 'normal'] as const, 'full'),
     rulesDirs: [resolve('config/rules'), ...(rulesDir ? [resolve(rulesDir)] : [])],

@@ -156,7 +156,7 @@ export class ElasticsearchController {
     @Req() request: FastifyRequest,
     @CurrentPrincipal() caller: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     return this.bulkRequest(request, caller, reply);
   }
 
@@ -166,7 +166,7 @@ export class ElasticsearchController {
     @Req() request: FastifyRequest,
     @CurrentPrincipal() caller: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     return this.bulkRequest(request, caller, reply);
   }
 
@@ -204,7 +204,7 @@ export class ElasticsearchController {
     request: FastifyRequest,
     caller: Principal,
     reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     reply.type('application/json');
     const { index } = request.params as { index?: string };
     return this.elasticsearch.bulk(caller.tenant, rawBody(request), encoding(request), index);

@@ -1,15 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import {
   BulkItemOutcome,
+  BulkRequestItem,
+  BulkResponseWriter,
   ProtocolError,
-  buildBulkResponse,
+  backpressureFailure,
+  bulkPages,
   decodeBody,
-  parseBulk,
+  jsonWeight,
 } from '@logwarden/protocols';
 import { OccurrenceCounter, deriveEventId } from '@logwarden/schema';
 import { IngestService } from './ingest.service';
+import { RepeatedLines } from './repeated-lines';
 
 /** Settings a shipper installs at start (templates, ILM policies, pipelines). */
 export type ResourceKind = 'index_template' | 'template' | 'ilm_policy' | 'ingest_pipeline';
@@ -29,30 +33,52 @@ export class ElasticsearchService {
     @Inject(CONFIG) private readonly config: LogwardenConfig,
   ) {}
 
+  /**
+   * A `_bulk` request, stored page by page. Should the store fail on a page,
+   * its documents and those of later pages are answered 429, which shippers
+   * retry, while the pages already stored stay answered as created; if
+   * nothing could be stored the whole request fails with 503, as before.
+   */
   async bulk(
     tenant: string,
     body: Buffer,
     encoding: string | undefined,
     urlIndex?: string,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const started = Date.now();
     const decoded = await decodeBody(body, encoding, this.config.maxDecodedBytes);
-    const { items, records } = parseBulk(decoded.toString('utf8'), urlIndex);
-    // The response names each document's id, so ids are settled here rather than in the processor.
-    const occurrences = new OccurrenceCounter();
-    const outcomes: BulkItemOutcome[] = items.map((item) => {
-      if (item.error) return item;
-      item.record.id ??= deriveEventId(
-        tenant,
-        item.index,
-        item.record.raw,
-        occurrences.next(item.record.raw),
-      );
-      return { action: item.action, index: item.index, id: item.record.id };
-    });
-    this.ingest.rejected('elasticsearch', items.length - records.length);
-    await this.ingest.submit(tenant, 'elasticsearch', records);
-    return buildBulkResponse(outcomes, Date.now() - started);
+    const pages = bulkPages(decoded, urlIndex, this.ingest.pageLimits);
+    const admitted = this.ingest.admit(tenant, 'elasticsearch', jsonWeight(decoded));
+    const response = new BulkResponseWriter();
+    const repeats = new RepeatedLines();
+    let stored = 0;
+    let failure: ServiceUnavailableException | undefined;
+    try {
+      for await (const { items, records } of admitted.pages(pages)) {
+        // The response names each document's id, so ids are settled here rather than in the processor.
+        const unnamed = records.filter((record) => record.id === undefined);
+        const idTexts = repeats.idTexts(unnamed.map((record) => record.raw));
+        const occurrences = new OccurrenceCounter();
+        unnamed.forEach((record, i) => {
+          record.id = deriveEventId(tenant, record.index, idTexts[i], occurrences.next(idTexts[i]));
+        });
+        this.ingest.rejected('elasticsearch', items.length - records.length);
+        let unstored: string | undefined;
+        try {
+          await admitted.submit(records);
+          stored += records.length;
+        } catch (error) {
+          if (!(error instanceof ServiceUnavailableException)) throw error;
+          failure ??= error;
+          unstored = error.message;
+        }
+        response.add(items.map((item) => outcome(item, unstored)));
+      }
+    } finally {
+      admitted.close();
+    }
+    if (failure !== undefined && stored === 0) throw failure;
+    return response.finish(Date.now() - started);
   }
 
   /**
@@ -67,6 +93,15 @@ export class ElasticsearchService {
     id?: string,
   ): Promise<string> {
     const decoded = await decodeBody(body, encoding, this.config.maxDecodedBytes);
+    const { maxRecordWeight } = this.ingest.pageLimits;
+    const weight = jsonWeight(decoded);
+    if (weight > maxRecordWeight) {
+      throw new ProtocolError(
+        413,
+        'payload_too_large',
+        `the document is ${decoded.length} bytes, which with its objects and arrays count as ${weight}, over the limit of ${maxRecordWeight} for one document`,
+      );
+    }
     const text = decoded.toString('utf8');
     let data: unknown;
     try {
@@ -82,9 +117,14 @@ export class ElasticsearchService {
       throw new ProtocolError(400, 'invalid_document', 'the document must be a JSON object');
     }
     const docId = id ?? randomBytes(15).toString('base64url');
-    await this.ingest.submit(tenant, 'elasticsearch', [
-      { data: data as Record<string, unknown>, raw: text, id: docId, index },
-    ]);
+    const admitted = this.ingest.admit(tenant, 'elasticsearch', weight);
+    try {
+      await admitted.submit([
+        { data: data as Record<string, unknown>, raw: text, id: docId, index },
+      ]);
+    } finally {
+      admitted.close();
+    }
     return docId;
   }
 
@@ -105,4 +145,10 @@ export class ElasticsearchService {
     }
     this.resources.set(`${tenant}\u0000${kind}\u0000${name}`, value);
   }
+}
+
+function outcome(item: BulkRequestItem, unstored: string | undefined): BulkItemOutcome {
+  if (item.error !== undefined) return item;
+  if (unstored !== undefined) return backpressureFailure(item, unstored);
+  return { action: item.action, index: item.index, id: item.record.id! };
 }

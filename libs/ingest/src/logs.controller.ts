@@ -2,13 +2,14 @@ import { BadRequestException, Controller, HttpCode, Inject, Post, Req } from '@n
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Principal, RequireRole } from '@logwarden/auth';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
-import { decodeBody, decodeJsonLogs } from '@logwarden/protocols';
+import { JsonLogError, decodeBody, jsonLogPages, jsonWeight } from '@logwarden/protocols';
 import { IngestService } from './ingest.service';
+import { RepeatedLines } from './repeated-lines';
 
 export interface LogsResponse {
   accepted: number;
   rejected: number;
-  errors: { index: number; reason: string }[];
+  errors: JsonLogError[];
 }
 
 /** Listing every bad line of a huge request helps nobody; the count stays exact. */
@@ -34,24 +35,36 @@ export class LogsController {
       request.headers['content-encoding'],
       this.config.maxDecodedBytes,
     );
-    const { records, errors } = decodeJsonLogs(body.toString('utf8'));
-    this.ingest.rejected('http', errors.length);
-    if (records.length === 0) {
+    const answer: LogsResponse = { accepted: 0, rejected: 0, errors: [] };
+    const admitted = this.ingest.admit(caller.tenant, 'http', jsonWeight(body));
+    try {
+      const repeats = new RepeatedLines();
+      for await (const { records, errors } of admitted.pages(
+        jsonLogPages(body, this.ingest.pageLimits),
+      )) {
+        answer.rejected += errors.length;
+        for (const error of errors.slice(0, MAX_LISTED_ERRORS - answer.errors.length)) {
+          answer.errors.push(error);
+        }
+        this.ingest.rejected('http', errors.length);
+        // `raw` serves only to derive the event ids of records that bring none.
+        const idTexts = repeats.idTexts(records.map((record) => record.raw));
+        records.forEach((record, i) => (record.raw = idTexts[i]));
+        await admitted.submit(records);
+        answer.accepted += records.length;
+      }
+    } finally {
+      admitted.close();
+    }
+    if (answer.accepted === 0) {
       throw new BadRequestException({
-        error: errors.length ? 'invalid_events' : 'empty_body',
-        message: errors.length
-          ? `no valid event in the request: ${errors[0].reason}`
+        error: answer.rejected ? 'invalid_events' : 'empty_body',
+        message: answer.rejected
+          ? `no valid event in the request: ${answer.errors[0].reason}`
           : 'the body holds no event: send a JSON object, a JSON array or NDJSON',
-        accepted: 0,
-        rejected: errors.length,
-        errors: errors.slice(0, MAX_LISTED_ERRORS),
+        ...answer,
       });
     }
-    await this.ingest.submit(caller.tenant, 'http', records);
-    return {
-      accepted: records.length,
-      rejected: errors.length,
-      errors: errors.slice(0, MAX_LISTED_ERRORS),
-    };
+    return answer;
   }
 }

@@ -1,4 +1,8 @@
-import { backpressureFailure, buildBulkResponse } from './elasticsearch-bulk-response';
+import {
+  BulkResponseWriter,
+  backpressureFailure,
+  buildBulkResponse,
+} from './elasticsearch-bulk-response';
 import type { BulkDocument, BulkItemOutcome } from './elasticsearch-bulk-types';
 import { parseBulk } from './elasticsearch-bulk';
 
@@ -98,6 +102,30 @@ describe('buildBulkResponse', () => {
         },
       },
     ]);
+  });
+});
+
+describe('BulkResponseWriter', () => {
+  it('writes the body of the whole request from outcomes added page by page', () => {
+    const outcomes: BulkItemOutcome[] = Array.from({ length: 7 }, (_, n) =>
+      n === 4
+        ? {
+            action: 'index',
+            index: 'b',
+            status: 400,
+            error: { type: 'document_parsing_exception', reason: 'bad' },
+          }
+        : { action: 'create', index: n < 3 ? 'a' : 'b', id: `id-${n}` },
+    );
+    const writer = new BulkResponseWriter();
+    writer.add(outcomes.slice(0, 3));
+    writer.add([]);
+    writer.add(outcomes.slice(3, 5));
+    writer.add(outcomes.slice(5));
+    expect(writer.finish(8).toString()).toBe(buildBulkResponse(outcomes, 8));
+    expect(new BulkResponseWriter().finish(0).toString()).toBe(
+      '{"took":0,"errors":false,"items":[]}',
+    );
   });
 });
 

@@ -27,30 +27,57 @@ const UPDATED = SUCCESS_TAIL('updated', 200);
  * @param items one outcome per request action, in request order.
  */
 export function buildBulkResponse(items: readonly BulkItemOutcome[], tookMs: number): string {
-  let errors = false;
-  let body = '';
-  // Batches nearly always target one index; escape its name once.
-  let lastIndex: string | undefined;
-  let lastIndexJson = '';
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    if (item.index !== lastIndex) {
-      lastIndex = item.index;
-      lastIndexJson = JSON.stringify(item.index);
-    }
-    if (i > 0) body += ',';
-    body += ITEM_OPENING[item.action] + lastIndexJson;
-    if (item.error === undefined) {
-      body += `,"_id":${JSON.stringify(item.id)}${item.action === 'update' ? UPDATED : CREATED}`;
-      continue;
-    }
-    errors = true;
-    if (item.id !== undefined) body += `,"_id":${JSON.stringify(item.id)}`;
-    body += `,"status":${item.status},"error":{"type":${JSON.stringify(item.error.type)},"reason":${JSON.stringify(item.error.reason)}}}}`;
-  }
-  const took = Math.max(0, Math.round(tookMs)) || 0;
-  return `{"took":${took},"errors":${errors},"items":[${body}]}`;
+  const response = new BulkResponseWriter();
+  response.add(items);
+  return response.finish(tookMs).toString('utf8');
 }
+
+/**
+ * Builds the body of {@link buildBulkResponse} from the outcomes of one page
+ * of actions at a time. The answer grows with the request's item count, about
+ * 190 bytes per item, so each page's part is kept as bytes outside the JS heap.
+ */
+export class BulkResponseWriter {
+  private readonly parts: Buffer[] = [];
+  private errors = false;
+
+  /** Appends the outcomes of the next actions, in request order. */
+  add(items: readonly BulkItemOutcome[]): void {
+    if (items.length === 0) return;
+    let body = '';
+    // Batches nearly always target one index; escape its name once.
+    let lastIndex: string | undefined;
+    let lastIndexJson = '';
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item.index !== lastIndex) {
+        lastIndex = item.index;
+        lastIndexJson = JSON.stringify(item.index);
+      }
+      if (i > 0 || this.parts.length > 0) body += ',';
+      body += ITEM_OPENING[item.action] + lastIndexJson;
+      if (item.error === undefined) {
+        body += `,"_id":${JSON.stringify(item.id)}${item.action === 'update' ? UPDATED : CREATED}`;
+        continue;
+      }
+      this.errors = true;
+      if (item.id !== undefined) body += `,"_id":${JSON.stringify(item.id)}`;
+      body += `,"status":${item.status},"error":{"type":${JSON.stringify(item.error.type)},"reason":${JSON.stringify(item.error.reason)}}}}`;
+    }
+    this.parts.push(Buffer.from(body, 'utf8'));
+  }
+
+  finish(tookMs: number): Buffer {
+    const took = Math.max(0, Math.round(tookMs)) || 0;
+    return Buffer.concat([
+      Buffer.from(`{"took":${took},"errors":${this.errors},"items":[`),
+      ...this.parts,
+      ITEMS_END,
+    ]);
+  }
+}
+
+const ITEMS_END = Buffer.from(']}');
 
 /**
  * The item for a document Logwarden could not take right now. 429 with this

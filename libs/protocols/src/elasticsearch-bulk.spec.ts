@@ -1,5 +1,7 @@
 import type { BulkItemFailure } from './elasticsearch-bulk-types';
-import { parseBulk } from './elasticsearch-bulk';
+import { bulkPages, parseBulk } from './elasticsearch-bulk';
+import type { PageLimits } from './pages';
+import { seededRandom } from './testing/seeded-random';
 import { ProtocolError } from './protocol-error';
 
 function thrown(run: () => unknown): ProtocolError {
@@ -248,5 +250,86 @@ describe('parseBulk', () => {
     const { items, records } = parseBulk(`${lines.join('\n')}\n`);
     expect(items).toHaveLength(1600);
     expect(records.map((r) => r.data.seq)).toEqual([...Array(1600).keys()]);
+  });
+});
+
+const ACTION_LINES = [
+  '{"create":{"_index":"filebeat"}}',
+  '{"create":{"_index":"filebeat"}}',
+  '{"index":{}}',
+  '{"index":{"_id":"fixed"}}',
+  '{"update":{"_id":"u1"}}',
+  '{"update":{}}',
+  '{"delete":{"_id":"d1"}}',
+];
+const SOURCE_LINES = [
+  '{"message":"a"}',
+  '{"message":"a"}',
+  '{"message":"é 漢字","n":1}',
+  '{"doc":{"message":"patched"}}',
+  '{"script":{"source":"x"}}',
+  '{"message": broken}',
+  '[1]',
+  'null',
+];
+
+const unlimited: PageLimits = { items: Infinity, bytes: Infinity, maxRecordWeight: Infinity };
+
+describe('bulkPages', () => {
+  it('yields in pages exactly the items and records of the whole body, for random bodies', () => {
+    const next = seededRandom(9);
+    const pick = (lines: string[]) => lines[Math.floor(next() * lines.length)];
+    for (let round = 0; round < 1000; round++) {
+      const lines: string[] = [];
+      const actions = 1 + Math.floor(next() * 25);
+      for (let i = 0; i < actions; i++) {
+        const action = pick(ACTION_LINES);
+        lines.push(action);
+        if (next() < 0.1) lines.push('');
+        if (!action.startsWith('{"delete"') && (i < actions - 1 || next() < 0.9)) {
+          lines.push(pick(SOURCE_LINES));
+        }
+      }
+      const body = lines.join(next() < 0.3 ? '\r\n' : '\n') + '\n';
+      const limits = { ...unlimited, items: 1 + Math.floor(next() * 5) };
+      if (next() < 0.5) limits.bytes = 1 + Math.floor(next() * 80);
+      const pages = [...bulkPages(Buffer.from(body), 'url-index', limits)];
+      expect({
+        items: pages.flatMap((page) => page.items),
+        records: pages.flatMap((page) => page.records),
+      }).toEqual(parseBulk(body, 'url-index'));
+      for (const page of pages) {
+        expect(page.items.length).toBeGreaterThan(0);
+        expect(page.items.length).toBeLessThanOrEqual(limits.items);
+      }
+    }
+  });
+
+  it('fails a malformed action line of a late page before any page is read', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++) lines.push('{"create":{}}', `{"seq":${i}}`);
+    lines.push('{"message":"not an action"}', '{"seq":50}');
+    const error = thrown(() =>
+      bulkPages(Buffer.from(lines.join('\n')), undefined, { ...unlimited, items: 10 }),
+    );
+    expect(error).toMatchObject({ status: 400, code: 'malformed_bulk_action' });
+    expect(error.message).toContain('line [101]');
+  });
+
+  it("answers a source line too heavy to parse as that item's error, keeping the others", () => {
+    const big = JSON.stringify({ message: 'x'.repeat(100) });
+    const body = `{"index":{"_id":"a"}}\n{"n":1}\n{"index":{"_id":"b"}}\n${big}\n{"index":{"_id":"c"}}\n{"n":3}\n`;
+    const [page] = [
+      ...bulkPages(Buffer.from(body), undefined, { ...unlimited, maxRecordWeight: 100 }),
+    ];
+    expect(page.items.map((item) => [item.id, item.error === undefined])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', true],
+    ]);
+    expect(page.items[1].error?.reason).toBe(
+      `the document on line 4 is ${big.length} bytes, which with its objects and arrays count as ${big.length + 32}, over the limit of 100 for one document`,
+    );
+    expect(page.records.map((record) => record.data.n)).toEqual([1, 3]);
   });
 });

@@ -1,4 +1,3 @@
-import type { RawRecord } from '@logwarden/schema';
 import type {
   BulkAction,
   BulkDocument,
@@ -11,6 +10,7 @@ import type {
 import { buildElasticsearchError } from './elasticsearch-errors';
 import { describeJsonType, isJsonObject, parseErrorMessage, type JsonObject } from './json-values';
 import { LineCursor } from './ndjson-lines';
+import { PageLimits, WHOLE_BODY, asBytes } from './pages';
 import { ProtocolError } from './protocol-error';
 
 /** Where documents go when neither the action nor the URL names an index. */
@@ -31,63 +31,140 @@ interface ParsedAction {
 }
 
 /**
- * Parses an Elasticsearch `_bulk` body into one item per action, in order.
- * Each `index` / `create` / `update` either yields a document or an item error
- * shaped like Elasticsearch's; a bad item never costs the others. Blank lines
- * are skipped and the final newline is optional. `_type`, `pipeline`, `routing`
- * and other metadata are ignored: they tune Elasticsearch internals Logwarden
- * does not have, and Elasticsearch 8 rejecting `_type` would break Fluent Bit
- * and rsyslog defaults.
+ * Parses a whole Elasticsearch `_bulk` body; {@link bulkPages} reads the same
+ * body page by page with the same items.
+ *
+ * @param defaultIndex the `{index}` of `POST /{index}/_bulk`.
+ * @throws ProtocolError as {@link bulkPages} does.
+ */
+export function parseBulk(body: string | Buffer, defaultIndex?: string): BulkParseResult {
+  const result: BulkParseResult = { items: [], records: [] };
+  for (const page of bulkPages(asBytes(body), defaultIndex, WHOLE_BODY)) {
+    for (const item of page.items) result.items.push(item);
+    for (const record of page.records) result.records.push(record);
+  }
+  return result;
+}
+
+/**
+ * Parses an Elasticsearch `_bulk` body into one item per action, in order, in
+ * pages within `limits`. Each `index` / `create` / `update` either yields a
+ * document or an item error shaped like Elasticsearch's; a bad item never costs
+ * the others. Blank lines are skipped and the final newline is optional.
+ * `_type`, `pipeline`, `routing` and other metadata are ignored: they tune
+ * Elasticsearch internals Logwarden does not have, and Elasticsearch 8
+ * rejecting `_type` would break Fluent Bit and rsyslog defaults. A source line
+ * weighing over `limits.maxRecordWeight` is an item error, never decoded.
+ *
+ * Every action line is checked before this returns, so a request that fails
+ * does so before any of its pages is stored, as in Elasticsearch.
  *
  * @param defaultIndex the `{index}` of `POST /{index}/_bulk`.
  * @throws ProtocolError 400 with an Elasticsearch error body, as Elasticsearch
  *   answers, when an action line is malformed (the pairing of action and source
  *   lines after it is lost) or when the body holds no action at all.
  */
-export function parseBulk(text: string, defaultIndex?: string): BulkParseResult {
+export function bulkPages(
+  body: Buffer,
+  defaultIndex: string | undefined,
+  limits: PageLimits,
+): Iterable<BulkParseResult> {
   const fallbackIndex = defaultIndex || DEFAULT_BULK_INDEX;
-  const items: BulkRequestItem[] = [];
-  const records: RawRecord[] = [];
-  const lines = new LineCursor(text);
-  // Shippers repeat the same action line for every document (`{"create":{"_index":"x"}}`),
-  // so comparing strings saves most action-line parses.
-  let previousActionLine = '';
-  let parsed: ParsedAction | undefined;
-
-  while (lines.next()) {
-    if (parsed === undefined || lines.line !== previousActionLine) {
-      parsed = parseActionLine(lines.line, lines.lineNumber, fallbackIndex);
-      previousActionLine = lines.line;
-    }
-    const { action, index, id, refusal } = parsed;
-    if (action === 'delete') {
-      items.push(failure(action, index, id, refusal ?? DELETE_REFUSAL));
-      continue;
-    }
-    if (!lines.next()) {
-      // An item error keeps one response item per action, which Filebeat and
-      // Logstash rely on to match results to events; Elasticsearch would
-      // silently drop the action instead.
-      items.push(failure(action, index, id, refusal ?? missingSource(action)));
-      break;
-    }
-    if (refusal !== undefined) {
-      items.push(failure(action, index, id, refusal));
-      continue;
-    }
-    const item = parseSource(action, index, id, lines.line, lines.lineNumber);
-    items.push(item);
-    if (item.error === undefined) records.push(item.record);
-  }
-
-  if (items.length === 0) {
+  const actions = walk(body, fallbackIndex, limits.maxRecordWeight, () => undefined);
+  let count = 0;
+  while (!actions.next().done) count++;
+  if (count === 0) {
     throw requestError(
       'empty_bulk',
       'action_request_validation_exception',
       'Validation Failed: 1: no requests added;',
     );
   }
-  return { items, records };
+  return pages(walk(body, fallbackIndex, limits.maxRecordWeight, readSource), limits);
+}
+
+function* pages(items: Iterable<BulkRequestItem>, limits: PageLimits): Generator<BulkParseResult> {
+  let page: BulkParseResult = { items: [], records: [] };
+  let bytes = 0;
+  for (const item of items) {
+    if (page.items.length >= limits.items || bytes >= limits.bytes) {
+      yield page;
+      page = { items: [], records: [] };
+      bytes = 0;
+    }
+    page.items.push(item);
+    if (item.error === undefined) {
+      page.records.push(item.record);
+      bytes += item.record.raw.length;
+    }
+  }
+  if (page.items.length > 0) yield page;
+}
+
+/** What `source` makes of each document action's source line, or an item error for the action. */
+function* walk<T>(
+  body: Buffer,
+  fallbackIndex: string,
+  maxRecordWeight: number,
+  source: (
+    action: DocumentAction,
+    index: string,
+    id: string | undefined,
+    lines: LineCursor,
+    maxRecordWeight: number,
+  ) => T,
+): Generator<BulkRequestItem | T> {
+  const lines = new LineCursor(body);
+  // Shippers repeat the same action line for every document (`{"create":{"_index":"x"}}`),
+  // so comparing strings saves most action-line parses.
+  let previousActionLine = '';
+  let parsed: ParsedAction | undefined;
+
+  while (lines.next()) {
+    if (lines.weighsOver(maxRecordWeight)) {
+      throw malformedAction(
+        lines.lineNumber,
+        `expected an action but found ${lines.lineBytes} bytes, too many to parse`,
+      );
+    }
+    if (parsed === undefined || lines.line !== previousActionLine) {
+      parsed = parseActionLine(lines.line, lines.lineNumber, fallbackIndex);
+      previousActionLine = lines.line;
+    }
+    const { action, index, id, refusal } = parsed;
+    if (action === 'delete') {
+      yield failure(action, index, id, refusal ?? DELETE_REFUSAL);
+      continue;
+    }
+    if (!lines.next()) {
+      // An item error keeps one response item per action, which Filebeat and
+      // Logstash rely on to match results to events; Elasticsearch would
+      // silently drop the action instead.
+      yield failure(action, index, id, refusal ?? missingSource(action));
+      return;
+    }
+    if (refusal !== undefined) {
+      yield failure(action, index, id, refusal);
+      continue;
+    }
+    yield source(action, index, id, lines, maxRecordWeight);
+  }
+}
+
+function readSource(
+  action: DocumentAction,
+  index: string,
+  id: string | undefined,
+  lines: LineCursor,
+  maxRecordWeight: number,
+): BulkRequestItem {
+  if (lines.weighsOver(maxRecordWeight)) {
+    return failure(action, index, id, {
+      type: 'illegal_argument_exception',
+      reason: `the document on line ${lines.lineNumber} is ${lines.lineBytes} bytes, which with its objects and arrays count as ${lines.weight}, over the limit of ${maxRecordWeight} for one document`,
+    });
+  }
+  return parseSource(action, index, id, lines.line, lines.lineNumber);
 }
 
 function parseActionLine(line: string, lineNumber: number, fallbackIndex: string): ParsedAction {

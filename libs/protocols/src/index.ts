@@ -1,6 +1,8 @@
 export { ProtocolError, type ProtocolErrorOptions } from './protocol-error';
 export { decodeBody } from './body-decoding';
-export { decodeJsonLogs, type JsonLogError, type JsonLogsResult } from './json-logs';
+export { decodeJsonLogs, jsonLogPages, type JsonLogError, type JsonLogsResult } from './json-logs';
+export type { PageLimits } from './pages';
+export { jsonWeight } from './json-weight';
 export type {
   BulkAction,
   BulkDocument,
@@ -12,8 +14,12 @@ export type {
   BulkRequestItem,
   DocumentAction,
 } from './elasticsearch-bulk-types';
-export { DEFAULT_BULK_INDEX, parseBulk } from './elasticsearch-bulk';
-export { backpressureFailure, buildBulkResponse } from './elasticsearch-bulk-response';
+export { DEFAULT_BULK_INDEX, bulkPages, parseBulk } from './elasticsearch-bulk';
+export {
+  BulkResponseWriter,
+  backpressureFailure,
+  buildBulkResponse,
+} from './elasticsearch-bulk-response';
 export { buildElasticsearchError } from './elasticsearch-errors';
 export {
   catHealth,
