@@ -3,6 +3,8 @@ import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DetectionFigures, measureDetection } from './detection';
+import { ElasticsearchBulkFigures, measureElasticsearchBulk } from './elasticsearch-bulk';
+import { KafkaProduceFigures, measureKafkaProduce } from './kafka-produce';
 import { BenchServer, MemoryFigures } from './server';
 import { Batch, Workload, mulberry32 } from './workload';
 
@@ -10,8 +12,17 @@ import { Batch, Workload, mulberry32 } from './workload';
 const ROOT = resolve(__dirname, '..', '..');
 const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'logwarden', 'src', 'main.js');
 const RESULTS_FILE = join(ROOT, '.bench', 'latest.json');
+/**
+ * Node flags of `npm start` (package.json): the server is measured as it runs.
+ * LOGWARDEN_BENCH_NODE_FLAGS replaces them, to measure other settings.
+ */
+const SERVER_NODE_FLAGS = (
+  process.env.LOGWARDEN_BENCH_NODE_FLAGS ?? '--max-old-space-size=160 --max-semi-space-size=8'
+)
+  .split(' ')
+  .filter((flag) => flag !== '');
 /** Server settings a reader of the results must know; the bench sets the data dir and key itself. */
-const SERVER_ENV = /^LOGWARDEN_(?!ADMIN_KEY$|DATA_DIR$)/;
+const SERVER_ENV = /^LOGWARDEN_(?!ADMIN_KEY$|DATA_DIR$|BENCH_NODE_FLAGS$)/;
 
 const SETTINGS = {
   seed: 42,
@@ -263,12 +274,15 @@ interface Results {
   environment: { node: string; cpus: number; cpuModel: string };
   /** LOGWARDEN_* variables passed through to the server, which change what is measured. */
   serverEnv: Record<string, string | undefined>;
+  serverNodeFlags: string[];
   settings: typeof SETTINGS;
   workload: { events: number; meanLineBytes: number; fingerprint: string };
   ingest: IngestFigures;
   fill: IngestFigures;
   search: SearchFigures;
   detection: DetectionFigures;
+  /** Distributed mode's own CPU cost per event, in this process, without network. */
+  distributed: { kafkaProduce: KafkaProduceFigures; elasticsearchBulk: ElasticsearchBulkFigures };
   memory: MemoryFigures;
   store: { bytesRunning: number; bytesAfterStop: number };
   targets: typeof TARGETS & { verdicts: Record<'ingest' | 'searchP95' | 'peakRss', boolean> };
@@ -314,9 +328,8 @@ function report(r: Results): string {
   const { settings: s, search: q, targets: t } = r;
   const serverEnv = Object.entries(r.serverEnv).map(([key, value]) => `${key}=${value}`);
   return `
-Logwarden bench: node ${r.environment.node}, ${r.environment.cpus} CPUs (${r.environment.cpuModel})${
-    serverEnv.length ? `\nServer environment: ${serverEnv.join(' ')}` : ''
-  }
+Logwarden bench: node ${r.environment.node}, ${r.environment.cpus} CPUs (${r.environment.cpuModel})
+Server: node ${r.serverNodeFlags.join(' ')}${serverEnv.length ? ` with ${serverEnv.join(' ')}` : ''}
 Workload: ${number(r.workload.events)} events from ${number(s.containers)} containers on ${s.hosts} hosts, seed ${s.seed}, fingerprint ${r.workload.fingerprint}
           mean NDJSON line ${number(r.workload.meanLineBytes, 1)} bytes; now-15m held ${number(q.windowShare * 100, 1)} % of events when searching began
           ${q.words.length} search words in ${s.wordShare.min * 100}-${s.wordShare.max * 100} % of messages (e.g. ${q.words.slice(0, 6).join(', ')})
@@ -344,6 +357,24 @@ ${table([
     r.detection.detections,
     number(r.detection.microsPerEvent, 2),
     number(r.detection.eventsPerSecond),
+  ],
+])}
+
+${table([
+  ['Distributed path (in-process, one core)', 'events', 'events/s', 'us/event', 'MB/s'],
+  [
+    'publish to Kafka (kafkajs batching, gzip) into memory',
+    number(r.distributed.kafkaProduce.events),
+    number(r.distributed.kafkaProduce.eventsPerSecond),
+    number(r.distributed.kafkaProduce.microsPerEvent, 2),
+    number(r.distributed.kafkaProduce.megabytesPerSecond, 1),
+  ],
+  [
+    `Elasticsearch _bulk bodies (${number(r.distributed.elasticsearchBulk.bytesPerEvent)} bytes/event)`,
+    number(r.distributed.elasticsearchBulk.events),
+    number(r.distributed.elasticsearchBulk.eventsPerSecond),
+    number(1e6 / r.distributed.elasticsearchBulk.eventsPerSecond, 2),
+    number(r.distributed.elasticsearchBulk.megabytesPerSecond, 1),
   ],
 ])}
 
@@ -390,9 +421,15 @@ async function main(): Promise<void> {
   );
 
   console.log('detection...');
-  const detection = measureDetection(ROOT, firstBatches.slice(0, SETTINGS.detectionBatches));
+  const sample = firstBatches.slice(0, SETTINGS.detectionBatches);
+  const detection = measureDetection(ROOT, sample);
+  console.log('distributed path...');
+  const distributed = {
+    kafkaProduce: await measureKafkaProduce(sample),
+    elasticsearchBulk: measureElasticsearchBulk(sample),
+  };
 
-  const server = await BenchServer.start(SERVER_MAIN, SETTINGS.concurrency);
+  const server = await BenchServer.start(SERVER_MAIN, SERVER_NODE_FLAGS, SETTINGS.concurrency);
   // Covers an uncaught error or Ctrl-C: the server and its data never outlive the bench.
   const cleanUp = () => server.dispose();
   const interrupted = () => process.exit(130);
@@ -423,6 +460,7 @@ async function main(): Promise<void> {
       serverEnv: Object.fromEntries(
         Object.entries(process.env).filter(([key]) => SERVER_ENV.test(key)),
       ),
+      serverNodeFlags: SERVER_NODE_FLAGS,
       settings: SETTINGS,
       workload: {
         events: workload.events,
@@ -433,6 +471,7 @@ async function main(): Promise<void> {
       fill,
       search: searched,
       detection,
+      distributed,
       memory,
       store: { bytesRunning, bytesAfterStop },
       targets: {
