@@ -18,9 +18,9 @@ const MAX_RETRY_MS = 600_000;
 const GIVE_UP_AFTER_MS = 86_400_000;
 
 /** The retry delay after `attempts` failures: doubling from 2 s to 10 min, with jitter so retries spread. */
-export function retryDelayMs(attempts: number, random = Math.random): number {
+function retryDelayMs(attempts: number): number {
   const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return Math.round(base * (0.8 + 0.4 * Math.random()));
 }
 
 /**

@@ -9,7 +9,7 @@ import { newTermSeeds } from './new-term-seeds';
 
 const PAGE = 5_000;
 /** A backtest reads at most this many events; `truncated` says when it stopped early. */
-export const MAX_BACKTEST_EVENTS = 1_000_000;
+const MAX_BACKTEST_EVENTS = 1_000_000;
 const DAY_MS = 86_400_000;
 const SAMPLE_DETECTIONS = 5;
 
