@@ -12,6 +12,12 @@ import { CHANNELS } from './notify-config.provider';
 
 const POLL_EVERY_MS = 1_000;
 const BATCH = 20;
+/**
+ * How long a claimed entry stays hidden from other notifier instances. Well beyond a
+ * send's timeout (10 s HTTP, 30 s email by default), so a slow send is not sent again
+ * meanwhile; an entry whose instance died is retried when it runs out.
+ */
+const LEASE_MS = 120_000;
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 600_000;
 /** A message still undelivered after a day is given up on; its alert shows the last error. */
@@ -26,7 +32,8 @@ function retryDelayMs(attempts: number): number {
 /**
  * Sends what the dispatcher queued in the outbox. Entries stay in the store until a
  * channel accepted them, so a crash or a restart only delays them; a receiver that is
- * down is retried with exponential backoff.
+ * down is retried with exponential backoff. Each entry is claimed before it is sent, so
+ * several notifier instances on one store never send it at the same time.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -81,7 +88,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   private async drain(): Promise<void> {
     for (;;) {
-      const due = await this.store.dueDeliveries(Date.now(), BATCH);
+      const due = await this.store.claimDeliveries(Date.now(), BATCH, LEASE_MS);
       await Promise.all(due.map((entry) => this.deliver(entry)));
       if (due.length < BATCH || this.closed) return;
     }

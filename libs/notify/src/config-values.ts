@@ -106,6 +106,19 @@ export function duration(value: unknown): number | Invalid {
   return invalid(`${DURATION_RULE} (got ${describe(value)})`);
 }
 
+/**
+ * A notifier instance holds a delivery for two minutes before another may take it over; a
+ * send must end well within that, or the message could go out twice.
+ */
+const MAX_SEND_TIMEOUT_MS = 60_000;
+
+export function sendTimeout(value: unknown): number | Invalid {
+  const ms = duration(value);
+  return typeof ms === 'number' && ms > MAX_SEND_TIMEOUT_MS
+    ? invalid(`must be at most 1m (got ${describe(value)})`)
+    : ms;
+}
+
 /** `group_wait: 0` sends a group's first message as soon as its first alert arrives. */
 export function durationOrZero(value: unknown): number | Invalid {
   if (value === 0 || (typeof value === 'string' && /^0+(ms|s|m|h|d|w)?$/.test(value.trim()))) {

@@ -352,6 +352,14 @@ ${extra}`;
       ]);
     });
 
+    it('a send timeout longer than a notifier holds a delivery', () => {
+      expect(
+        problemsOf(`channels:
+  - {name: hook, type: webhook, url: "https://h.example.com/", timeout: 5m}
+`),
+      ).toEqual([`${FILE}:2: channels[0].timeout: must be at most 1m (got "5m")`]);
+    });
+
     it('an unknown channel type, or a channel without name or type', () => {
       expect(
         problemsOf(`channels:

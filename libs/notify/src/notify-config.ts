@@ -20,6 +20,7 @@ import {
   httpUrl,
   invalid,
   nonEmpty,
+  sendTimeout,
   smtpUrl,
   type Env,
   type Parse,
@@ -288,7 +289,7 @@ function checkChannel(
     problems,
   );
   const defaultTimeout = type === 'email' ? DEFAULT_EMAIL_TIMEOUT_MS : DEFAULT_HTTP_TIMEOUT_MS;
-  const timeoutMs = optional(raw, at('timeout'), problems, duration) ?? defaultTimeout;
+  const timeoutMs = optional(raw, at('timeout'), problems, sendTimeout) ?? defaultTimeout;
   if (name === undefined) return undefined;
   switch (type) {
     case 'email': {

@@ -151,8 +151,13 @@ export interface AlertStore {
   enqueue(entries: NewOutboxEntry[], now: number): Promise<void>;
   /** Records that a route chose not to announce these alerts (never announced, now resolved). */
   forget(route: string, alertIds: string[]): Promise<void>;
-  /** Pending entries due at `now`, oldest first. */
-  dueDeliveries(now: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Claims up to `limit` pending entries due at `now`, oldest first, and answers them with
+   * `nextAttemptAt` moved to `now + leaseMs`: no other claim answers an entry before its
+   * lease runs out. recordAttempt settles a claimed entry; one whose claimer died is due
+   * again when the lease runs out, so a message may be sent twice but is never lost.
+   */
+  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   /** Records an attempt: sent, to retry at `retryAt`, or failed for good (`retryAt` undefined). */
   recordAttempt(
     id: number,

@@ -698,36 +698,117 @@ describe('ElasticsearchAlertStore requests', () => {
       });
     });
 
-    it('answers due entries from pending ones sorted by next attempt, then id', async () => {
-      const document = {
-        id: 7,
+    describe('claimDeliveries', () => {
+      const LEASE = 120_000;
+      const pending = (id: number, nextAttemptAt: number) => ({
+        id,
         ...entry,
         status: 'pending',
         attempts: 1,
-        nextAttemptAt: NOW - 10,
+        nextAttemptAt,
         lastError: 'HTTP 503',
         createdAt: NOW - 1_000,
         alerts: { 'al-1': 'firing' },
         alertIds: ['al-1'],
-      };
-      es.reply(hits({ _index: OUTBOX, _id: '7', _source: document }));
-
-      const due = await store.dueDeliveries(NOW, 20);
-
-      const { alerts: _alerts, alertIds: _alertIds, ...expected } = document;
-      expect(due).toEqual([expected]);
-      expect(es.requests).toEqual([
-        request('POST', `/${OUTBOX}/_search`, {
-          query: {
-            bool: {
-              filter: [{ term: { status: 'pending' } }, { range: { nextAttemptAt: { lte: NOW } } }],
-            },
+      });
+      const first = pending(7, NOW - 10);
+      const second = pending(8, NOW);
+      const dueSearch = request('POST', `/${OUTBOX}/_search`, {
+        query: {
+          bool: {
+            filter: [{ term: { status: 'pending' } }, { range: { nextAttemptAt: { lte: NOW } } }],
           },
-          sort: [{ nextAttemptAt: 'asc' }, { id: 'asc' }],
-          size: 20,
-          track_total_hits: false,
-        }),
-      ]);
+        },
+        sort: [{ nextAttemptAt: 'asc' }, { id: 'asc' }],
+        size: 20,
+        track_total_hits: false,
+        seq_no_primary_term: true,
+      });
+      const hit = (document: { id: number }, seqNo: number) => ({
+        _index: OUTBOX,
+        _id: String(document.id),
+        _seq_no: seqNo,
+        _primary_term: 1,
+        _source: document,
+      });
+      const leased = (document: { id: number }) => ({ ...document, nextAttemptAt: NOW + LEASE });
+      const answered = ({ alerts: _alerts, alertIds: _alertIds, ...rest }: typeof first) => ({
+        ...rest,
+        nextAttemptAt: NOW + LEASE,
+      });
+
+      it('searches due entries with their versions, then leases each conditionally in one bulk', async () => {
+        es.reply(
+          hits(hit(first, 3), hit(second, 4)),
+          bulkDone(
+            { index: { _index: OUTBOX, _id: '7', status: 200, result: 'updated' } },
+            { index: { _index: OUTBOX, _id: '8', status: 200, result: 'updated' } },
+          ),
+        );
+
+        const claimed = await store.claimDeliveries(NOW, 20, LEASE);
+
+        expect(claimed).toEqual([answered(first), answered(second)]);
+        expect(es.requests).toEqual([
+          dueSearch,
+          request(
+            'POST',
+            '/_bulk',
+            [
+              { index: { _index: OUTBOX, _id: '7', if_seq_no: 3, if_primary_term: 1 } },
+              leased(first),
+              { index: { _index: OUTBOX, _id: '8', if_seq_no: 4, if_primary_term: 1 } },
+              leased(second),
+            ],
+            WAIT,
+          ),
+        ]);
+      });
+
+      it('leaves out an entry whose lease met a 409: another instance claimed it first', async () => {
+        es.reply(
+          hits(hit(first, 3), hit(second, 4)),
+          bulkDone(
+            {
+              index: {
+                _index: OUTBOX,
+                _id: '7',
+                status: 409,
+                error: { type: 'version_conflict_engine_exception', reason: 'conflict' },
+              },
+            },
+            { index: { _index: OUTBOX, _id: '8', status: 200, result: 'updated' } },
+          ),
+        );
+
+        expect(await store.claimDeliveries(NOW, 20, LEASE)).toEqual([answered(second)]);
+        expect(es.requests).toHaveLength(2);
+      });
+
+      it('fails on any other failed lease', async () => {
+        es.reply(
+          hits(hit(first, 3)),
+          bulkDone({
+            index: {
+              _index: OUTBOX,
+              _id: '7',
+              status: 429,
+              error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+            },
+          }),
+        );
+
+        await expect(store.claimDeliveries(NOW, 20, LEASE)).rejects.toThrow(
+          `bulk write to ${OUTBOX}/7 failed: es_rejected_execution_exception: queue full`,
+        );
+      });
+
+      it('writes nothing when nothing is due', async () => {
+        es.reply(hits());
+
+        expect(await store.claimDeliveries(NOW, 20, LEASE)).toEqual([]);
+        expect(es.requests).toEqual([dueSearch]);
+      });
     });
 
     it('records an attempt conditional on the version read, then counts pending entries', async () => {

@@ -372,8 +372,8 @@ export class ElasticsearchAlertStore implements AlertStore {
     return this.outbox.forget(route, alertIds);
   }
 
-  dueDeliveries(now: number, limit: number): Promise<OutboxEntry[]> {
-    return this.outbox.due(now, limit);
+  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    return this.outbox.claim(now, limit, leaseMs);
   }
 
   recordAttempt(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client, errors } from '@elastic/elasticsearch';
 import type {
+  BulkResponseItem,
   QueryDslQueryContainer,
   SearchHit,
   SearchSourceConfig,
@@ -115,26 +116,28 @@ export async function searchAll<T>(
 
 /**
  * A bulk request that throws on the first failed item, except for statuses the caller
- * expects (a `create` meeting an existing document, say).
+ * expects (a `create` meeting an existing document, say). Answers the result of each
+ * action, in order, so a caller can tell which tolerated failures happened.
  */
 export async function bulk(
   client: Client,
   operations: object[],
   options: { refresh?: 'wait_for'; tolerate?: number[] } = {},
-): Promise<void> {
-  if (operations.length === 0) return;
+): Promise<BulkResponseItem[]> {
+  if (operations.length === 0) return [];
   const response = await client.bulk({
     operations,
     ...(options.refresh && { refresh: options.refresh }),
   });
-  if (!response.errors) return;
-  for (const item of response.items) {
-    const result = Object.values(item)[0];
-    if (result?.error && !options.tolerate?.includes(result.status))
+  const results = response.items.map((item) => Object.values(item)[0]);
+  if (!response.errors) return results;
+  for (const result of results) {
+    if (result.error && !options.tolerate?.includes(result.status))
       throw new Error(
         `bulk write to ${result._index}/${result._id} failed: ${result.error.type}: ${result.error.reason}`,
       );
   }
+  return results;
 }
 
 /** Ids per terms query or multi-get, well inside Elasticsearch's limits on both. */

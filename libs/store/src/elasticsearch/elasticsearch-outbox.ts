@@ -5,6 +5,7 @@ import {
   ID_CHUNK,
   bulk,
   chunks,
+  fromHit,
   getMany,
   getVersioned,
   ifUnchanged,
@@ -111,7 +112,13 @@ export class ElasticsearchOutbox {
     return new Set(hits.map((hit) => hit._source!.alertId));
   }
 
-  async due(now: number, limit: number): Promise<OutboxEntry[]> {
+  /**
+   * Each entry found due is rewritten with its lease conditionally on the version the
+   * search read: when two instances race for one, exactly one write succeeds, and the other
+   * meets a 409 and leaves the entry to it. Refreshed before answering, so other instances'
+   * next searches no longer find what was claimed.
+   */
+  async claim(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     const response = await this.client.search<OutboxDocument>({
       index: this.indices.outbox,
       query: {
@@ -122,8 +129,23 @@ export class ElasticsearchOutbox {
       sort: [{ nextAttemptAt: 'asc' }, { id: 'asc' }],
       size: limit,
       track_total_hits: false,
+      seq_no_primary_term: true,
     });
-    return response.hits.hits.map((hit) => toEntry(hit._source!));
+    const claims = response.hits.hits.map((hit) => {
+      const read = fromHit(hit);
+      return { read, leased: { ...read.doc, nextAttemptAt: now + leaseMs } };
+    });
+    const results = await bulk(
+      this.client,
+      claims.flatMap(({ read, leased }) => [
+        { index: { _index: this.indices.outbox, _id: String(leased.id), ...ifUnchanged(read) } },
+        leased,
+      ]),
+      { refresh: 'wait_for', tolerate: [409] },
+    );
+    return claims
+      .filter((_, index) => results[index].error === undefined)
+      .map(({ leased }) => toEntry(leased));
   }
 
   /** Conditional on the entry read, so two instances recording attempts never lose one. */

@@ -81,6 +81,7 @@ export class SqliteAlertStore implements AlertStore {
         `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
          ORDER BY next_attempt_at, id LIMIT ?`,
       ),
+      lease: db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?'),
       sent: db.prepare(
         `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?`,
       ),
@@ -263,8 +264,15 @@ export class SqliteAlertStore implements AlertStore {
     })();
   }
 
-  async dueDeliveries(now: number, limit: number): Promise<OutboxEntry[]> {
-    return (this.statements.due.all(now, limit) as OutboxRow[]).map(toEntry);
+  /** better-sqlite3 runs the transaction synchronously: no other claim reads between its SELECT and UPDATEs. */
+  async claimDeliveries(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    const until = now + leaseMs;
+    return this.db.transaction(() =>
+      (this.statements.due.all(now, limit) as OutboxRow[]).map((row) => {
+        this.statements.lease.run(until, row.id);
+        return toEntry({ ...row, next_attempt_at: until });
+      }),
+    )();
   }
 
   async recordAttempt(

@@ -29,6 +29,8 @@ const NOW = Date.UTC(2024, 4, 1, 10, 0, 0);
 const EVENT = NOW - 30_000;
 /** Later than anything the tests schedule. */
 const FAR = NOW + 365 * 86_400_000;
+/** How long the tests' claims hide an outbox entry. */
+const LEASE = 120_000;
 
 /**
  * The behaviour every implementation of the alerting store ports must share, declared
@@ -121,9 +123,13 @@ export function describeAlertStoreConformance(
       };
     }
 
-    /** Every pending entry, due or not. */
+    function claim(now: number, limit = 100): Promise<OutboxEntry[]> {
+      return stores.alerts.claimDeliveries(now, limit, LEASE);
+    }
+
+    /** Every pending entry, due or not. Claimed with no lease, so they stay due at FAR. */
     function pendingEntries(): Promise<OutboxEntry[]> {
-      return stores.alerts.dueDeliveries(FAR, 100);
+      return stores.alerts.claimDeliveries(FAR, 100, 0);
     }
 
     describe('applyDetections', () => {
@@ -789,7 +795,7 @@ export function describeAlertStoreConformance(
         flag: false,
       };
 
-      it('answers due pending entries, oldest first, up to the limit', async () => {
+      it('claims due pending entries, oldest first, moving each to the end of its lease', async () => {
         await stores.alerts.enqueue(
           [outboxEntry({ 'al-1': 'firing' }, { notification, channel: 'oncall-mail' })],
           NOW,
@@ -804,7 +810,8 @@ export function describeAlertStoreConformance(
           NOW + 1_000,
         );
 
-        const due = await stores.alerts.dueDeliveries(NOW + 1_000, 10);
+        expect(await claim(NOW - 1)).toEqual([]);
+        const due = await claim(NOW + 1_000);
         expect(due).toHaveLength(2);
         expect(due).toEqual([
           {
@@ -816,7 +823,7 @@ export function describeAlertStoreConformance(
             notification,
             status: 'pending',
             attempts: 0,
-            nextAttemptAt: NOW,
+            nextAttemptAt: NOW + 1_000 + LEASE,
             createdAt: NOW,
           },
           {
@@ -828,20 +835,64 @@ export function describeAlertStoreConformance(
             notification: { id: 'n-1', status: 'firing', alerts: ['al-2'] },
             status: 'pending',
             attempts: 0,
-            nextAttemptAt: NOW + 1_000,
+            nextAttemptAt: NOW + 1_000 + LEASE,
             createdAt: NOW + 1_000,
           },
         ]);
         expect(due[0].id).not.toBe(due[1].id);
-        expect(await stores.alerts.dueDeliveries(NOW + 999, 10)).toEqual([due[0]]);
-        expect(await stores.alerts.dueDeliveries(NOW + 1_000, 1)).toEqual([due[0]]);
-        expect(await stores.alerts.dueDeliveries(NOW - 1, 10)).toEqual([]);
         expect(stores.alerts.pendingDeliveries()).toBe(2);
       });
 
-      it('records a sent message: no longer due nor pending', async () => {
+      it('claims only entries due, no more than the limit', async () => {
+        await stores.alerts.enqueue([outboxEntry({ 'al-1': 'firing' }, { channel: 'first' })], NOW);
+        await stores.alerts.enqueue(
+          [
+            outboxEntry({ 'al-1': 'firing' }, { channel: 'second' }),
+            outboxEntry({ 'al-1': 'firing' }, { channel: 'third' }),
+          ],
+          NOW + 1_000,
+        );
+        const channels = (entries: OutboxEntry[]) => entries.map((entry) => entry.channel);
+
+        expect(channels(await claim(NOW + 999))).toEqual(['first']);
+        expect(channels(await claim(NOW + 1_000, 1))).toEqual(['second']);
+        expect(channels(await claim(NOW + 1_000))).toEqual(['third']);
+        expect(await claim(NOW + 1_000)).toEqual([]);
+      });
+
+      it('claims an entry again only once its lease has run out', async () => {
         await stores.alerts.enqueue([outboxEntry({ 'al-1': 'firing' })], NOW);
-        const [entry] = await pendingEntries();
+        const [entry] = await claim(NOW);
+        expect(entry).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: NOW + LEASE });
+
+        expect(await claim(NOW + LEASE - 1)).toEqual([]);
+        expect(stores.alerts.pendingDeliveries()).toBe(1);
+        // As when the instance that claimed it died before recording an attempt.
+        expect(await claim(NOW + LEASE)).toEqual([{ ...entry, nextAttemptAt: NOW + 2 * LEASE }]);
+      });
+
+      it('never answers one entry to two claims at once', async () => {
+        await stores.alerts.enqueue(
+          ['a', 'b', 'c', 'd', 'e'].map((channel) =>
+            outboxEntry({ 'al-1': 'firing' }, { channel }),
+          ),
+          NOW,
+        );
+
+        const [first, second] = await Promise.all([claim(NOW), claim(NOW)]);
+
+        const ids = (entries: OutboxEntry[]) =>
+          entries.map((entry) => entry.id).sort((a, b) => a - b);
+        const claimed = ids([...first, ...second]);
+        expect(claimed).toHaveLength(5);
+        expect(new Set(claimed).size).toBe(5);
+        expect(await claim(NOW + LEASE - 1)).toEqual([]);
+        expect(ids(await claim(NOW + LEASE))).toEqual(claimed);
+      });
+
+      it('records a claimed message sent: no longer due nor pending', async () => {
+        await stores.alerts.enqueue([outboxEntry({ 'al-1': 'firing' })], NOW);
+        const [entry] = await claim(NOW);
 
         await stores.alerts.recordAttempt(entry.id, { sent: true, at: NOW + 50 });
 
@@ -854,7 +905,7 @@ export function describeAlertStoreConformance(
             route: 'security',
             status: 'sent',
             attempts: 1,
-            nextAttemptAt: NOW,
+            nextAttemptAt: NOW + LEASE,
             createdAt: NOW,
             sentAt: NOW + 50,
             kind: 'firing',
@@ -862,9 +913,9 @@ export function describeAlertStoreConformance(
         ]);
       });
 
-      it('records a failed attempt to retry: due again at its time', async () => {
+      it("records a failed attempt to retry: due again at its time, not at the lease's end", async () => {
         await stores.alerts.enqueue([outboxEntry({ 'al-1': 'firing' })], NOW);
-        const [entry] = await pendingEntries();
+        const [entry] = await claim(NOW);
 
         await stores.alerts.recordAttempt(entry.id, {
           sent: false,
@@ -878,8 +929,10 @@ export function describeAlertStoreConformance(
           lastError: 'HTTP 503',
           nextAttemptAt: NOW + 2_000,
         };
-        expect(await stores.alerts.dueDeliveries(NOW + 1_999, 10)).toEqual([]);
-        expect(await stores.alerts.dueDeliveries(NOW + 2_000, 10)).toEqual([retrying]);
+        expect(await claim(NOW + 1_999)).toEqual([]);
+        expect(await claim(NOW + 2_000)).toEqual([
+          { ...retrying, nextAttemptAt: NOW + 2_000 + LEASE },
+        ]);
         expect(stores.alerts.pendingDeliveries()).toBe(1);
 
         await stores.alerts.recordAttempt(entry.id, {
@@ -887,14 +940,20 @@ export function describeAlertStoreConformance(
           error: 'connection refused',
           retryAt: NOW + 6_000,
         });
-        expect(await pendingEntries()).toEqual([
-          { ...retrying, attempts: 2, lastError: 'connection refused', nextAttemptAt: NOW + 6_000 },
+        expect(await claim(NOW + 5_999)).toEqual([]);
+        expect(await claim(NOW + 6_000)).toEqual([
+          {
+            ...retrying,
+            attempts: 2,
+            lastError: 'connection refused',
+            nextAttemptAt: NOW + 6_000 + LEASE,
+          },
         ]);
       });
 
-      it('records a message given up on: failed, never due again', async () => {
+      it('records a claimed message given up on: failed, never due again', async () => {
         await stores.alerts.enqueue([outboxEntry({ 'al-1': 'firing' })], NOW);
-        const [entry] = await pendingEntries();
+        const [entry] = await claim(NOW);
 
         await stores.alerts.recordAttempt(entry.id, { sent: false, error: 'HTTP 400' });
 
@@ -907,7 +966,7 @@ export function describeAlertStoreConformance(
             route: 'security',
             status: 'failed',
             attempts: 1,
-            nextAttemptAt: NOW,
+            nextAttemptAt: NOW + LEASE,
             lastError: 'HTTP 400',
             createdAt: NOW,
             kind: 'firing',
@@ -924,8 +983,8 @@ export function describeAlertStoreConformance(
           NOW,
         );
         await stores.alerts.enqueue([outboxEntry({ 'al-1': 'resolved' })], NOW + 1_000);
-        const [hook, mail, resolution] = (await pendingEntries()).sort(
-          (a, b) => a.nextAttemptAt - b.nextAttemptAt || a.channel.localeCompare(b.channel),
+        const [hook, mail, resolution] = (await claim(NOW + 1_000)).sort(
+          (a, b) => a.createdAt - b.createdAt || a.channel.localeCompare(b.channel),
         );
         expect([hook.channel, mail.channel, resolution.channel]).toEqual([
           'hook',
@@ -938,7 +997,7 @@ export function describeAlertStoreConformance(
           route: 'security',
           status: 'pending',
           attempts: 0,
-          nextAttemptAt: entry.createdAt,
+          nextAttemptAt: NOW + 1_000 + LEASE,
           createdAt: entry.createdAt,
           kind,
         });
