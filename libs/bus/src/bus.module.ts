@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
-import { Readiness } from '@logwarden/ops';
+import { Metrics, Readiness } from '@logwarden/ops';
 import { BUS, Bus } from './bus.port';
 import { InProcessBus } from './in-process-bus';
 import { KafkaBus } from './kafka/kafka-bus';
@@ -38,8 +38,9 @@ export class BusModule {
       providers: [
         {
           provide: BUS,
-          inject: [CONFIG],
-          useFactory: (config: LogwardenConfig) => new KafkaBus(config.kafka),
+          inject: [CONFIG, Metrics],
+          useFactory: (config: LogwardenConfig, metrics: Metrics) =>
+            new KafkaBus(config.kafka, { metrics }),
         },
         BusReadiness,
       ],

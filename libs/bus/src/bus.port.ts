@@ -15,6 +15,13 @@ export interface BusMessage<T> {
   position?: number;
   /** Set on delivery by a partitioned broker (Kafka): the partition the message came from. */
   partition?: number;
+  /** Set with `partition`: the message's place in its partition, increasing with every message. */
+  offset?: number;
+  /**
+   * The publisher had published this content before, perhaps (a replay after a crash). A
+   * subscriber that counts messages checks it against what it has seen.
+   */
+  replayed?: boolean;
 }
 
 export type BusHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;
@@ -26,6 +33,17 @@ export interface SubscribeOptions {
    * built from the messages; after a restart delivery resumes after the last commit.
    */
   autoCommit?: boolean;
+  /**
+   * Where a group with no recorded progress starts: `earliest` (default) with every message
+   * the broker still holds, `latest` with what is published from then on.
+   */
+  start?: 'earliest' | 'latest';
+  /**
+   * Called by a partitioned broker each time the group (re)assigns partitions, with the ones
+   * this member now owns. Messages of other partitions may still be in a handler then, but
+   * their progress will not be recorded.
+   */
+  onAssignment?: (partitions: number[]) => void;
 }
 
 export interface Subscription {

@@ -9,7 +9,7 @@ import { BUS, Bus, BusMessage, Subscription, Topics } from '@logwarden/bus';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Metrics } from '@logwarden/ops';
 import { parseQuery } from '@logwarden/query';
-import { Detection, EngineState, RuleEngine } from '@logwarden/rules';
+import { Detection, EngineState, EngineStats, RuleEngine } from '@logwarden/rules';
 import type { EcsEvent } from '@logwarden/schema';
 import {
   AlertDetection,
@@ -20,28 +20,52 @@ import {
 } from '@logwarden/store';
 import { toAlertDetection } from './alert-detections';
 import { newTermSeeds } from './new-term-seeds';
+import { RecentEventIds } from './recent-event-ids';
 import { MAX_GROUPS_PER_RULE, RuleCatalog } from './rule-catalog';
 import { RuleStats } from './rule-stats';
 
+/** The checkpoint of the one lane of an unpartitioned bus; a partition's lane adds `/<n>`. */
 const CHECKPOINT = 'detector';
 const ADVANCE_EVERY_MS = 1_000;
 const CHECKPOINT_EVERY_MS = 10_000;
 const REPLAY_BATCH = 5_000;
 const DAY_MS = 86_400_000;
+/** Covers a processor's uncommitted tail at full rate (about a second of traffic) many times over. */
+const RECENT_EVENT_IDS = 200_000;
+
+/**
+ * The detection state of one stream of events: the whole stream on the embedded bus, one
+ * partition on Kafka, where events are keyed by source so a group's events share a partition.
+ */
+interface Lane {
+  checkpoint: string;
+  engine: RuleEngine;
+  /**
+   * Where the engine's input stops: the store position of the last evaluated event (embedded),
+   * or the offset of the last evaluated message of the partition.
+   */
+  position: number | null;
+  dirty: boolean;
+}
 
 /**
  * Runs the enabled rules over every stored event (`logs.events`) and publishes what
- * they detect on `alerts`. Work is serialized: the engine state, the position of the
- * last evaluated event and the detections published always agree, so a checkpoint
+ * they detect on `alerts`. Work is serialized: a lane's engine state, the position of
+ * its last evaluated event and the detections published always agree, so a checkpoint
  * plus a replay of the events after it loses and repeats nothing.
+ *
+ * On Kafka each partition has its own lane and checkpoint, loaded when the partition's
+ * first message arrives and dropped when the group gives the partition to another
+ * instance, which resumes from the last checkpoint and skips the offsets it holds.
  */
 @Injectable()
 export class DetectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DetectorService.name);
-  private readonly engine: RuleEngine;
-  private position: number | null = null;
+  private readonly lanes = new Map<number | undefined, Lane>();
+  private readonly recent = new RecentEventIds(RECENT_EVENT_IDS);
+  /** The partitions this instance owns, once the group said. */
+  private owned?: Set<number>;
   private work: Promise<void> = Promise.resolve();
-  private dirty = false;
   private timers: NodeJS.Timeout[] = [];
   private subscription?: Subscription;
 
@@ -54,35 +78,41 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RuleStats) stats: RuleStats,
   ) {
-    this.engine = new RuleEngine(catalog.enabled(), { maxGroupsPerRule: MAX_GROUPS_PER_RULE });
-    stats.report(() => this.engine.stats().groups);
+    stats.report(() => this.groupsByRule());
     metrics.gauge(
       'logwarden_detector_late_events',
       'Events too late for the windowed rules (beyond the allowed lateness).',
-      () => this.engine.stats().late,
+      () => this.engineStats().reduce((sum, { late }) => sum + late, 0),
     );
     metrics.gauge(
       'logwarden_detector_groups',
       'Groups the detector keeps state for, all rules together.',
-      () => Object.values(this.engine.stats().groups).reduce((sum, n) => sum + n, 0),
+      () => Object.values(this.groupsByRule()).reduce((sum, n) => sum + n, 0),
     );
   }
 
   /**
-   * Restores the last checkpoint and evaluates what was stored after it. Runs once every
-   * module has subscribed to the bus, before the HTTP server opens to shippers.
+   * With a store that replays by position (embedded), restores the last checkpoint and
+   * evaluates what was stored after it. Runs once every module has subscribed to the bus,
+   * before the HTTP server opens to shippers.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const restored = await this.restore();
-    await this.seedNewTerms(restored);
-    await this.catchUp();
+    if (this.events.readAfter) {
+      const lane = await this.openLane(undefined);
+      await this.catchUp(lane);
+    }
     // Progress counts only once a checkpoint holds the state built from it: a restart
     // (on Kafka, from the committed offsets) replays what the saved state has not seen.
     this.subscription = this.bus.subscribe<EcsEvent>(
       Topics.events,
       'detector',
       (messages) => this.serialize(() => this.evaluate(messages)),
-      { autoCommit: false },
+      {
+        autoCommit: false,
+        // Like the embedded first start: judge what arrives from now on, not the history.
+        start: 'latest',
+        onAssignment: (partitions) => void this.serialize(() => this.assigned(partitions)),
+      },
     );
     this.timers = [
       setInterval(() => void this.serialize(() => this.advance(Date.now())), ADVANCE_EVERY_MS),
@@ -93,7 +123,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    this.dirty = true;
+    for (const lane of this.lanes.values()) lane.dirty = true;
     await this.serialize(() => this.checkpoint());
   }
 
@@ -107,9 +137,18 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
 
   private async evaluate(messages: BusMessage<EcsEvent>[]): Promise<void> {
     const detections: Detection[] = [];
+    let evaluated = 0;
     for (const message of messages) {
+      // A batch fetched before a rebalance: the partition's new owner evaluates it.
+      if (message.partition !== undefined && this.owned && !this.owned.has(message.partition))
+        continue;
+      const lane = this.lanes.get(message.partition) ?? (await this.openLane(message.partition));
+      if (!this.isNew(lane, message)) {
+        this.metrics.detectorRedelivered.inc();
+        continue;
+      }
       try {
-        for (const detection of this.engine.evaluate(message.value)) detections.push(detection);
+        for (const detection of lane.engine.evaluate(message.value)) detections.push(detection);
       } catch (error) {
         // One event that trips a rule must not stop ingest for everyone: count it and go on.
         this.metrics.detectorErrors.inc();
@@ -117,15 +156,44 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
           `event ${String(message.value.event?.id)} could not be evaluated: ${(error as Error).message}`,
         );
       }
-      if (message.position !== undefined) this.position = message.position;
+      evaluated++;
+      lane.dirty = true;
     }
-    this.metrics.detectorEvents.inc(messages.length);
-    this.dirty = true;
+    this.metrics.detectorEvents.inc(evaluated);
     await this.publish(detections);
   }
 
+  /**
+   * Moves the lane's position past the message, answering false for what its state already
+   * holds: a partition's offsets redelivered after a rebalance or a failed chunk, and events a
+   * processor published again after a crash.
+   */
+  private isNew(lane: Lane, message: BusMessage<EcsEvent>): boolean {
+    if (message.partition !== undefined && message.offset !== undefined) {
+      if (lane.position !== null && message.offset <= lane.position) return false;
+      lane.position = message.offset;
+      const id = message.value.event?.id;
+      const seen = typeof id === 'string' && this.recent.seen(id);
+      return !(seen && message.replayed);
+    }
+    // Concurrent requests may store and publish out of order; a restart replays after the highest.
+    if (message.position !== undefined)
+      lane.position = Math.max(lane.position ?? message.position, message.position);
+    return true;
+  }
+
+  /** Partitions given to another instance: their lanes are its to continue, from the checkpoint. */
+  private async assigned(partitions: number[]): Promise<void> {
+    this.owned = new Set(partitions);
+    for (const partition of this.lanes.keys()) {
+      if (partition !== undefined && !this.owned.has(partition)) this.lanes.delete(partition);
+    }
+  }
+
   private async advance(now: number): Promise<void> {
-    await this.publish(this.engine.advance(now));
+    const detections: Detection[] = [];
+    for (const lane of this.lanes.values()) detections.push(...lane.engine.advance(now));
+    await this.publish(detections);
   }
 
   private async publish(detections: Detection[]): Promise<void> {
@@ -141,43 +209,62 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async checkpoint(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    await this.checkpoints.save(CHECKPOINT, {
-      position: this.position,
-      state: this.engine.snapshot(),
-      savedAt: Date.now(),
-    });
+    const dirty = [...this.lanes.values()].filter((lane) => lane.dirty);
+    if (dirty.length === 0) return;
+    for (const lane of dirty) {
+      lane.dirty = false;
+      await this.checkpoints.save(lane.checkpoint, {
+        position: lane.position,
+        state: lane.engine.snapshot(),
+        savedAt: Date.now(),
+      });
+    }
     await this.subscription?.commit();
   }
 
+  /** Restores the lane's last checkpoint, or starts it afresh with what new_term rules learn. */
+  private async openLane(partition: number | undefined): Promise<Lane> {
+    const lane: Lane = {
+      checkpoint: partition === undefined ? CHECKPOINT : `${CHECKPOINT}/${partition}`,
+      engine: new RuleEngine(this.catalog.enabled(), { maxGroupsPerRule: MAX_GROUPS_PER_RULE }),
+      position: null,
+      dirty: false,
+    };
+    this.lanes.set(partition, lane);
+    const restored = await this.restore(lane);
+    await this.seedNewTerms(lane, restored);
+    return lane;
+  }
+
   /** Answers the rules whose state was restored. */
-  private async restore(): Promise<Set<string>> {
-    const saved = await this.checkpoints.load(CHECKPOINT);
+  private async restore(lane: Lane): Promise<Set<string>> {
+    const saved = await this.checkpoints.load(lane.checkpoint);
     if (!saved) {
       // A first start judges what arrives from now on, not the history already stored;
       // saved at once, so a crash before the first periodic checkpoint replays from here.
-      this.position = (await this.events.lastPosition?.()) ?? null;
-      this.dirty = true;
+      lane.position = (await this.events.lastPosition?.()) ?? null;
+      lane.dirty = true;
       await this.checkpoint();
       return new Set();
     }
-    this.position = saved.position;
+    lane.position = saved.position;
     try {
-      const result = this.engine.restore(saved.state as EngineState);
+      const result = lane.engine.restore(saved.state as EngineState);
       if (result.discarded.length > 0)
         this.logger.log(
-          `rules changed since the last run start afresh: ${result.discarded.join(', ')}`,
+          `${lane.checkpoint}: rules changed since the last run start afresh: ${result.discarded.join(', ')}`,
         );
       return new Set(result.restored);
     } catch (error) {
-      this.logger.warn(`detector state not restored, starting afresh: ${(error as Error).message}`);
+      this.logger.warn(
+        `${lane.checkpoint}: state not restored, starting afresh: ${(error as Error).message}`,
+      );
       return new Set();
     }
   }
 
   /** new_term rules learn the values stored in their look-back period. */
-  private async seedNewTerms(restored: Set<string>): Promise<void> {
+  private async seedNewTerms(lane: Lane, restored: Set<string>): Promise<void> {
     const now = Date.now();
     for (const rule of this.catalog.enabled()) {
       if (rule.type !== 'new_term' || restored.has(rule.id)) continue;
@@ -187,17 +274,18 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
         fields: [...rule.groupBy, rule.newTerm.field],
         limit: MAX_GROUPS_PER_RULE,
       });
-      this.engine.seed(rule.id, newTermSeeds(rule, seeds));
-      if (seeds.length > 0) this.logger.log(`rule ${rule.id} learned ${seeds.length} known values`);
+      lane.engine.seed(rule.id, newTermSeeds(rule, seeds));
+      if (seeds.length > 0)
+        this.logger.log(`${lane.checkpoint}: rule ${rule.id} learned ${seeds.length} known values`);
     }
   }
 
   /** Evaluates events stored after the checkpoint but not evaluated before a crash. */
-  private async catchUp(): Promise<void> {
-    if (this.position === null || !this.events.readAfter) return;
+  private async catchUp(lane: Lane): Promise<void> {
+    if (lane.position === null || !this.events.readAfter) return;
     let replayed = 0;
     for (;;) {
-      const batch = await this.events.readAfter(this.position, REPLAY_BATCH);
+      const batch = await this.events.readAfter(lane.position, REPLAY_BATCH);
       if (batch.length === 0) break;
       await this.evaluate(
         batch.map(({ position, event }) => ({ key: '', value: event, position })),
@@ -208,5 +296,18 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
       this.logger.log(`evaluated ${replayed} events stored after the last checkpoint`);
       await this.checkpoint();
     }
+  }
+
+  private engineStats(): EngineStats[] {
+    return [...this.lanes.values()].map((lane) => lane.engine.stats());
+  }
+
+  private groupsByRule(): Record<string, number> {
+    const groups: Record<string, number> = {};
+    for (const stats of this.engineStats()) {
+      for (const [rule, count] of Object.entries(stats.groups))
+        groups[rule] = (groups[rule] ?? 0) + count;
+    }
+    return groups;
   }
 }

@@ -58,6 +58,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly detectorRedelivered = new Counter({
+    name: 'logwarden_detector_redelivered_events_total',
+    help: 'Events delivered again (a rebalance, a processor replay) that the detector had already counted.',
+    registers: [this.registry],
+  });
+
+  readonly busDeadLetters = new Counter({
+    name: 'logwarden_bus_dead_letters_total',
+    help: 'Messages a consumer group could not read or handle, set aside on the dead-letter topic.',
+    labelNames: ['topic', 'group'] as const,
+    registers: [this.registry],
+  });
+
   readonly detectorErrors = new Counter({
     name: 'logwarden_detector_errors_total',
     help: 'Events the detector failed to evaluate (logged); they were stored all the same.',

@@ -15,6 +15,7 @@ function batch(messages: string[]): RawBatch {
 
 describe('ProcessorService', () => {
   it('passes fresh events on, and sets events the store refused aside with the reason', async () => {
+    // The embedded store replays by position: the detector catches up on duplicates itself.
     const bus = new InProcessBus();
     const result: AppendResult = {
       stored: 1,
@@ -23,7 +24,10 @@ describe('ProcessorService', () => {
       positions: [7, 0, 0],
       failed: [{ index: 2, reason: 'mapper_parsing_exception: failed to parse [labels]' }],
     };
-    const store = { append: () => Promise.resolve(result) } as unknown as EventStore;
+    const store = {
+      append: () => Promise.resolve(result),
+      readAfter: () => Promise.resolve([]),
+    } as unknown as EventStore;
     const metrics = new Metrics();
     const processor = new ProcessorService(bus, store, metrics);
     const passed: unknown[] = [];
@@ -47,5 +51,28 @@ describe('ProcessorService', () => {
     expect(
       await metrics.registry.getSingleMetricAsString('logwarden_store_rejected_events_total'),
     ).toContain('logwarden_store_rejected_events_total 1');
+  });
+
+  it('publishes duplicates again, flagged, when the store cannot replay by position', async () => {
+    const bus = new InProcessBus();
+    const result: AppendResult = {
+      stored: 1,
+      duplicates: 1,
+      fresh: [true, false, false],
+      failed: [{ index: 2, reason: 'mapper_parsing_exception: failed to parse [labels]' }],
+    };
+    const store = { append: () => Promise.resolve(result) } as unknown as EventStore;
+    const processor = new ProcessorService(bus, store, new Metrics());
+    const passed: unknown[] = [];
+    bus.subscribe(Topics.events, 'test', async (messages) => {
+      passed.push(...messages.map((m) => [(m.value as { message: string }).message, m.replayed]));
+    });
+
+    await processor.process([{ key: 'acme', value: batch(['new', 'stored before', 'refused']) }]);
+
+    expect(passed).toEqual([
+      ['new', undefined],
+      ['stored before', true],
+    ]);
   });
 });

@@ -97,7 +97,7 @@ describe('deliverBatch', () => {
     ]);
   });
 
-  it('decodes key, value, partition and position', async () => {
+  it('decodes key, value, partition, offset and position', async () => {
     const { batch } = control();
     const received: BusMessage<Event>[] = [];
     const positioned = {
@@ -114,8 +114,8 @@ describe('deliverBatch', () => {
       POLICY,
     );
     expect(received).toEqual([
-      { key: 'acme/web-1', value: { n: 8 }, partition: 4 },
-      { key: 'acme/db-1', value: { n: 9 }, partition: 4, position: 42 },
+      { key: 'acme/web-1', value: { n: 8 }, partition: 4, offset: 8 },
+      { key: 'acme/db-1', value: { n: 9 }, partition: 4, offset: 9, position: 42 },
     ]);
   });
 

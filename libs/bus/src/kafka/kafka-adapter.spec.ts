@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { CompressionTypes } from 'kafkajs';
 import type { KafkaSettings } from '@logwarden/config';
+import { Metrics } from '@logwarden/ops';
 import { BusMessage, Topics } from '../bus.port';
 import { FakeKafka, record } from '../testing/fake-kafka';
 import { KafkaBus, KafkaBusOptions } from './kafka-bus';
@@ -183,6 +184,23 @@ describe('KafkaBus on a fake kafkajs client', () => {
     expect(detector.runConfig).toMatchObject({ autoCommit: false, eachBatchAutoResolve: false });
   });
 
+  it('starts a new group at the latest offset when asked, and tells each assignment', async () => {
+    const { kafka, bus } = open();
+    const assignments: number[][] = [];
+    bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+      start: 'latest',
+      onAssignment: (partitions) => assignments.push(partitions),
+    });
+    await bus.start();
+
+    const detector = kafka.consumerOf('prod-logs.events.detector');
+    expect(detector.subscription).toEqual({ topics: ['prod-logs.events'], fromBeginning: false });
+    detector.join('member-1', [3, 0, 1]);
+    detector.join('member-1', [1]);
+    expect(assignments).toEqual([[0, 1, 3], [1]]);
+  });
+
   it('refuses a second handler for a topic and group', () => {
     const { bus } = open();
     bus.subscribe(Topics.events, 'detector', async () => undefined);
@@ -214,8 +232,8 @@ describe('KafkaBus on a fake kafkajs client', () => {
     const trace = await delivery;
 
     expect(received).toEqual([
-      { key: 'acme/web-1', value: { n: 1 }, partition: 2 },
-      { key: 'acme/db-1', value: { n: 2 }, partition: 2 },
+      { key: 'acme/web-1', value: { n: 1 }, partition: 2, offset: 10 },
+      { key: 'acme/db-1', value: { n: 2 }, partition: 2, offset: 11 },
     ]);
     expect(trace.resolved).toEqual(['10', '11']);
     expect(trace.commitChecks).toBe(1);
@@ -299,7 +317,8 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('dead-letters a message its handler cannot take, naming its origin, and moves on', async () => {
-    const { kafka, bus, producer } = open();
+    const metrics = new Metrics();
+    const { kafka, bus, producer } = open({ metrics });
     const handled: number[] = [];
     bus.subscribe<Event>(Topics.events, 'detector', async (messages) => {
       if (messages.some((message) => message.value.n === 2)) throw new Error('rule crashed on n=2');
@@ -337,6 +356,9 @@ describe('KafkaBus on a fake kafkajs client', () => {
       },
     ]);
     expect(trace.resolved).toEqual(['0', '1', '2', '3']);
+    expect(
+      await metrics.registry.getSingleMetricAsString('logwarden_bus_dead_letters_total'),
+    ).toContain('logwarden_bus_dead_letters_total{topic="prod-logs.events",group="detector"} 1');
   });
 
   it('resolves nothing past a poison message the dead-letter topic did not take', async () => {

@@ -23,6 +23,7 @@ import {
   type TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
 import type { KafkaSettings } from '@logwarden/config';
+import type { Metrics } from '@logwarden/ops';
 import { Bus, BusHandler, BusMessage, SubscribeOptions, Subscription, Topics } from '../bus.port';
 import {
   DEFAULT_DELIVERY_POLICY,
@@ -76,6 +77,7 @@ export interface KafkaBusOptions {
    * send goes on in the background, so the retry may store the batch twice; event ids absorb that.
    */
   publishTimeoutMs?: number;
+  metrics?: Metrics;
 }
 
 interface GroupJoin {
@@ -94,6 +96,8 @@ interface ConsumerSubscription {
   groupId: string;
   handler: BusHandler<unknown>;
   autoCommit: boolean;
+  fromBeginning: boolean;
+  onAssignment?: (partitions: number[]) => void;
   consumer?: KafkaConsumerPort;
   joined: boolean;
   memberId?: string;
@@ -117,7 +121,7 @@ const AUTO_COMMIT_INTERVAL_MS = 5_000;
  *
  * `publish` is one `send` through an idempotent producer with `acks: -1` and resolves once
  * every in-sync replica has the messages. Consumers fetch in batches and see every record of a
- * new group from the earliest offset; an offset is resolved only after the handler resolved
+ * new group from the earliest offset (unless the subscriber asks for the latest); an offset is resolved only after the handler resolved
  * for its message (or the message was dead-lettered), and committed after that: at once in
  * auto-commit mode, on `Subscription.commit()` in manual mode.
  */
@@ -130,6 +134,7 @@ export class KafkaBus
   private readonly topics: Map<string, string>;
   private readonly policy: DeliveryPolicy;
   private readonly publishTimeoutMs: number;
+  private readonly metrics?: Metrics;
   private readonly subscriptions = new Map<string, ConsumerSubscription>();
   private readonly drainStarted = new AbortController();
   private state: State = 'idle';
@@ -166,6 +171,7 @@ export class KafkaBus
     ]);
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.delivery };
     this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
+    this.metrics = options.metrics;
   }
 
   /** Creates the missing topics, connects the producer and starts every subscribed consumer. */
@@ -282,6 +288,8 @@ export class KafkaBus
       groupId,
       handler: handler as BusHandler<unknown>,
       autoCommit: options.autoCommit ?? true,
+      fromBeginning: (options.start ?? 'earliest') === 'earliest',
+      onAssignment: options.onAssignment,
       joined: false,
       progress: new Map(),
       inFlight: new Set(),
@@ -386,7 +394,7 @@ export class KafkaBus
       });
     }
     await consumer.connect();
-    await consumer.subscribe({ topics: [sub.kafkaTopic], fromBeginning: true });
+    await consumer.subscribe({ topics: [sub.kafkaTopic], fromBeginning: sub.fromBeginning });
     await consumer.run({
       autoCommit: sub.autoCommit,
       autoCommitInterval: sub.autoCommit ? AUTO_COMMIT_INTERVAL_MS : null,
@@ -413,9 +421,9 @@ export class KafkaBus
     for (const [partition, offset] of sub.progress) {
       sub.consumer?.seek({ topic: sub.kafkaTopic, partition, offset });
     }
-    this.logger.log(
-      `consumer ${sub.groupId} joined with partitions [${[...assigned].sort((a, b) => a - b).join(', ')}]`,
-    );
+    const partitions = [...assigned].sort((a, b) => a - b);
+    sub.onAssignment?.(partitions);
+    this.logger.log(`consumer ${sub.groupId} joined with partitions [${partitions.join(', ')}]`);
   }
 
   private async consume(sub: ConsumerSubscription, payload: EachBatchPayload): Promise<void> {
@@ -469,6 +477,7 @@ export class KafkaBus
         deadLetterRecord(record, { topic: sub.kafkaTopic, partition, group: sub.group, error }),
       ),
     });
+    this.metrics?.busDeadLetters.inc({ topic: sub.kafkaTopic, group: sub.group }, letters.length);
     for (const { record, error } of letters) {
       this.logger.error(
         `${sub.kafkaTopic} [${partition}] offset ${record.offset} sent to ${this.settings.topics.deadLetter}: ` +

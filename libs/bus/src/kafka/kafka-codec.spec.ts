@@ -22,7 +22,24 @@ describe('Kafka record codec', () => {
       },
       2,
     );
-    expect(decoded).toEqual({ key: 'acme/web-1', value: { n: 1 }, partition: 2, position: 1234 });
+    expect(decoded).toEqual({
+      key: 'acme/web-1',
+      value: { n: 1 },
+      partition: 2,
+      offset: 7,
+      position: 1234,
+    });
+  });
+
+  it('marks a replayed message in a header and reads the mark back', () => {
+    const encoded = encodeRecord({ key: 'k', value: { n: 1 }, replayed: true });
+    expect(encoded.headers).toEqual({ 'logwarden-replayed': '1' });
+    const record = { offset: '12', key: Buffer.from('k'), value: Buffer.from('{"n":1}') };
+    expect(decodeRecord({ ...record, headers: encoded.headers }, 0)).toMatchObject({
+      replayed: true,
+      offset: 12,
+    });
+    expect(decodeRecord(record, 0)).not.toHaveProperty('replayed');
   });
 
   it('refuses a value JSON cannot carry', () => {
@@ -47,6 +64,7 @@ describe('Kafka record codec', () => {
       key: '',
       value: true,
       partition: 1,
+      offset: 0,
     });
   });
 
