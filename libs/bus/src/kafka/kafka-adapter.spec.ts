@@ -177,7 +177,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
     expect(processor.subscription).toEqual({ topics: ['prod-logs.raw'], fromBeginning: true });
     expect(processor.runConfig).toMatchObject({
       autoCommit: true,
-      autoCommitInterval: 5_000,
+      autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
     });
     const detector = kafka.consumerOf('prod-logs.events.detector');

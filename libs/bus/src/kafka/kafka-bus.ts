@@ -111,8 +111,12 @@ interface ConsumerSubscription {
 /** `draining`: consumers fetch nothing more but stay in their groups, so commits still land. */
 type State = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
 
-/** While auto-committing, a long batch also commits this often between its chunks. */
-const AUTO_COMMIT_INTERVAL_MS = 5_000;
+/**
+ * While auto-committing, a long batch also commits this often between its chunks. Short, as
+ * what a crashed processor had not committed is published again, and the detector recognises
+ * replays among the last 200,000 events only.
+ */
+const AUTO_COMMIT_INTERVAL_MS = 1_000;
 
 /**
  * The bus on Kafka. Logical topics (dead-letter included) map to the configured topic names;
