@@ -7,7 +7,7 @@ import {
   type TextNode,
   type WildcardNode,
 } from './query-ast';
-import { containsTokens, textTokens } from './text-tokens';
+import { textTokens, tokenSequenceTest } from './text-tokens';
 import { eventTimeMillis } from './time-expressions';
 import {
   compareCodePoints,
@@ -67,14 +67,11 @@ export function compileMatcher(node: QueryNode): EventMatcher {
 }
 
 function textMatcher(node: TextNode): EventMatcher {
-  const needle = textTokens(node.value);
-  if (needle.length === 0) return () => false;
+  const test = tokenSequenceTest(textTokens(node.value), node.prefix, messageTokens);
   const read = fieldReader(MESSAGE_FIELD);
   return (event) => {
     const message = read(event);
-    return (
-      typeof message === 'string' && containsTokens(messageTokens(message), needle, node.prefix)
-    );
+    return typeof message === 'string' && test(message);
   };
 }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { containsTokens, textTokens } from './text-tokens';
+import { containsTokens, textTokens, tokenSequenceTest } from './text-tokens';
 
 /** Tokens SQLite FTS5 (unicode61, default options) produces for each text. */
 function sqliteTokens(texts: string[]): string[][] {
@@ -92,5 +92,52 @@ describe('containsTokens', () => {
     expect(containsTokens(haystack, ['log', 'failed'], true)).toBe(false);
     expect(containsTokens(haystack, ['admin', 'x'], true)).toBe(false);
     expect(containsTokens(haystack, [], false)).toBe(false);
+  });
+});
+
+describe('tokenSequenceTest', () => {
+  /** A small alphabet, so generated needles often occur in generated texts, at word edges too. */
+  const CHARS = ['a', 'b', 'A', 'B', '1', ' ', '-', '/', '.', 'é', 'É', 'ß'];
+
+  function generator(seed: number): (length: number) => string {
+    let state = seed >>> 0;
+    const next = (): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    return (length) =>
+      Array.from(
+        { length: 1 + Math.floor(next() * length) },
+        () => CHARS[Math.floor(next() * CHARS.length)],
+      ).join('');
+  }
+
+  it('answers as the token comparison on ASCII and other texts, phrases and prefixes', () => {
+    const random = generator(7);
+    let matched = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const needle = textTokens(random(6));
+      const text = random(24);
+      const prefix = i % 2 === 0;
+      const expected = containsTokens(textTokens(text), needle, prefix);
+      expect({ needle, text, prefix, found: tokenSequenceTest(needle, prefix)(text) }).toEqual({
+        needle,
+        text,
+        prefix,
+        found: expected,
+      });
+      if (expected) matched++;
+    }
+    // The generated cases exercise both answers, not only misses.
+    expect(matched).toBeGreaterThan(500);
+  });
+
+  it('finds an ASCII phrase whatever the case and separators, never inside a longer word', () => {
+    const test = tokenSequenceTest(['failed', 'password'], false);
+    expect(test('sshd[12]: FAILED   Password for root')).toBe(true);
+    expect(test('failed-password')).toBe(true);
+    expect(test('unfailed password')).toBe(false);
+    expect(test('failed passwords')).toBe(false);
+    expect(tokenSequenceTest(['failed', 'pass'], true)('failed passwords')).toBe(true);
   });
 });

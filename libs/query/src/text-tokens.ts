@@ -8,6 +8,7 @@
  */
 
 const ASCII_ONLY = /^\p{ASCII}*$/u;
+const NON_ASCII = /[^\p{ASCII}]/u;
 const ASCII_TOKENS = /[a-z0-9]+/g;
 const TOKEN_CHAR = /^[\p{L}\p{N}\p{Co}\p{Cn}]$/u;
 const COMBINING_MARK = /^\p{M}$/u;
@@ -32,6 +33,29 @@ export function textTokens(text: string): string[] {
   }
   if (inToken) tokens.push(token);
   return tokens;
+}
+
+/**
+ * A test of whether `needle` (tokens) occurs as consecutive tokens of a text, answering as
+ * `containsTokens(tokenize(text), needle, prefix)`. An ASCII text's tokens are its runs of
+ * ASCII letters and digits, lower-cased, so for an ASCII needle in an ASCII text a
+ * case-insensitive search bounded by other characters answers the same without building
+ * the token list, which the detector would otherwise do for every event.
+ */
+export function tokenSequenceTest(
+  needle: readonly string[],
+  prefix: boolean,
+  tokenize: (text: string) => readonly string[] = textTokens,
+): (text: string) => boolean {
+  if (needle.length === 0) return () => false;
+  const asciiNeedle = needle.every((token) => /^[a-z0-9]+$/.test(token));
+  const search = asciiNeedle
+    ? new RegExp(`(?<![a-z0-9])${needle.join('[^a-z0-9]+')}${prefix ? '' : '(?![a-z0-9])'}`, 'i')
+    : undefined;
+  return (text) =>
+    search !== undefined && !NON_ASCII.test(text)
+      ? search.test(text)
+      : containsTokens(tokenize(text), needle, prefix);
 }
 
 /**
