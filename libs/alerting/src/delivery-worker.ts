@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Channel, DeliveryError, Notification } from '@logwarden/notify';
+import { Channel, DeliveryError, MAX_SEND_TIMEOUT_MS, Notification } from '@logwarden/notify';
 import { Metrics } from '@logwarden/ops';
 import { ALERT_STORE, AlertStore, OutboxEntry } from '@logwarden/store';
 import { CHANNELS } from './notify-config.provider';
@@ -13,11 +13,11 @@ import { CHANNELS } from './notify-config.provider';
 const POLL_EVERY_MS = 1_000;
 const BATCH = 20;
 /**
- * How long a claimed entry stays hidden from other notifier instances. Well beyond a
- * send's timeout (10 s HTTP, 30 s email by default), so a slow send is not sent again
- * meanwhile; an entry whose instance died is retried when it runs out.
+ * How long a claimed entry stays hidden from other notifier instances: twice the longest
+ * send, so a slow send is not sent again meanwhile (clocks a few seconds apart included);
+ * an entry whose instance died is retried when it runs out.
  */
-const LEASE_MS = 120_000;
+const LEASE_MS = 2 * MAX_SEND_TIMEOUT_MS;
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 600_000;
 /** A message still undelivered after a day is given up on; its alert shows the last error. */

@@ -17,11 +17,6 @@ export interface BusMessage<T> {
   partition?: number;
   /** Set with `partition`: the message's place in its partition, increasing with every message. */
   offset?: number;
-  /**
-   * The publisher had published this content before, perhaps (a replay after a crash). A
-   * subscriber that counts messages checks it against what it has seen.
-   */
-  replayed?: boolean;
 }
 
 export type BusHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;
@@ -34,16 +29,26 @@ export interface SubscribeOptions {
    */
   autoCommit?: boolean;
   /**
-   * Where a group with no recorded progress starts: `earliest` (default) with every message
-   * the broker still holds, `latest` with what is published from then on.
+   * Where a group seen for the first time starts: `earliest` (default) with every message the
+   * broker still holds, `latest` with what is published from then on. Partitions the group
+   * has no progress for later (added to the topic) start at the earliest either way.
    */
   start?: 'earliest' | 'latest';
   /**
-   * Called by a partitioned broker each time the group (re)assigns partitions, with the ones
-   * this member now owns. Messages of other partitions may still be in a handler then, but
-   * their progress will not be recorded.
+   * Called by a partitioned broker each time the group (re)assigns partitions. Messages of
+   * partitions no longer owned may still be in a handler then; their progress is not recorded.
    */
-  onAssignment?: (partitions: number[]) => void;
+  onAssignment?: (assignment: Assignment) => void;
+}
+
+export interface Assignment {
+  /** The partitions this member owns now. */
+  partitions: number[];
+  /**
+   * Those it owned without interruption since the previous assignment. Another member may
+   * have consumed the others in between: state built from them before is out of date.
+   */
+  held: number[];
 }
 
 export interface Subscription {

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { BUS, Bus, BusMessage, Subscription, Topics } from '@logwarden/bus';
+import { Assignment, BUS, Bus, BusMessage, Subscription, Topics } from '@logwarden/bus';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Metrics } from '@logwarden/ops';
 import { parseQuery } from '@logwarden/query';
@@ -30,7 +30,10 @@ const ADVANCE_EVERY_MS = 1_000;
 const CHECKPOINT_EVERY_MS = 10_000;
 const REPLAY_BATCH = 5_000;
 const DAY_MS = 86_400_000;
-/** Covers a processor's uncommitted tail at full rate (about a second of traffic) many times over. */
+/**
+ * Events a processor publishes again after a crash (its uncommitted tail, about a second of
+ * traffic) or a rebalance are recognised among this many ids last seen, about 20 MB.
+ */
 const RECENT_EVENT_IDS = 200_000;
 
 /**
@@ -57,6 +60,10 @@ interface Lane {
  * On Kafka each partition has its own lane and checkpoint, loaded when the partition's
  * first message arrives and dropped when the group gives the partition to another
  * instance, which resumes from the last checkpoint and skips the offsets it holds.
+ *
+ * Detections are published before the state that produced them is saved: one the bus did
+ * not take is kept and tried again, and no checkpoint is saved while any waits, so a crash
+ * replays the events behind it instead of losing it.
  */
 @Injectable()
 export class DetectorService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,6 +72,8 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   private readonly recent = new RecentEventIds(RECENT_EVENT_IDS);
   /** The partitions this instance owns, once the group said. */
   private owned?: Set<number>;
+  /** Detections not yet on the bus, oldest first. */
+  private unpublished: BusMessage<AlertDetection>[] = [];
   private work: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private subscription?: Subscription;
@@ -111,7 +120,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
         autoCommit: false,
         // Like the embedded first start: judge what arrives from now on, not the history.
         start: 'latest',
-        onAssignment: (partitions) => void this.serialize(() => this.assigned(partitions)),
+        onAssignment: (assignment) => void this.serialize(async () => this.assigned(assignment)),
       },
     );
     this.timers = [
@@ -123,7 +132,6 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (const lane of this.lanes.values()) lane.dirty = true;
     await this.serialize(() => this.checkpoint());
   }
 
@@ -173,8 +181,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
       if (lane.position !== null && message.offset <= lane.position) return false;
       lane.position = message.offset;
       const id = message.value.event?.id;
-      const seen = typeof id === 'string' && this.recent.seen(id);
-      return !(seen && message.replayed);
+      return typeof id !== 'string' || !this.recent.seen(id);
     }
     // Concurrent requests may store and publish out of order; a restart replays after the highest.
     if (message.position !== undefined)
@@ -182,11 +189,15 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     return true;
   }
 
-  /** Partitions given to another instance: their lanes are its to continue, from the checkpoint. */
-  private async assigned(partitions: number[]): Promise<void> {
+  /**
+   * A lane stays only while its partition was held throughout: another member may have
+   * evaluated and checkpointed the others meanwhile, so they start again from the checkpoint.
+   */
+  private assigned({ partitions, held }: Assignment): void {
     this.owned = new Set(partitions);
+    const kept = new Set(held);
     for (const partition of this.lanes.keys()) {
-      if (partition !== undefined && !this.owned.has(partition)) this.lanes.delete(partition);
+      if (partition !== undefined && !kept.has(partition)) this.lanes.delete(partition);
     }
   }
 
@@ -196,21 +207,34 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     await this.publish(detections);
   }
 
+  /** Queues the detections and sends what waits; what the bus does not take waits for the next try. */
   private async publish(detections: Detection[]): Promise<void> {
-    if (detections.length === 0) return;
-    const messages: BusMessage<AlertDetection>[] = [];
     for (const detection of detections) {
       const rule = this.catalog.get(detection.ruleId)!;
       this.metrics.detections.inc({ rule: rule.id });
       const value = toAlertDetection(rule, detection, this.config.alertResolveAfterMs);
-      messages.push({ key: value.groupKey, value });
+      this.unpublished.push({ key: value.groupKey, value });
     }
-    await this.bus.publish(Topics.alerts, messages);
+    try {
+      await this.flush();
+    } catch (error) {
+      this.logger.warn(
+        `${this.unpublished.length} detections wait for the bus: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.unpublished.length === 0) return;
+    await this.bus.publish(Topics.alerts, this.unpublished);
+    this.unpublished = [];
   }
 
   private async checkpoint(): Promise<void> {
     const dirty = [...this.lanes.values()].filter((lane) => lane.dirty);
     if (dirty.length === 0) return;
+    // State saved past a detection the bus never took would lose it for good.
+    await this.flush();
     for (const lane of dirty) {
       lane.dirty = false;
       await this.checkpoints.save(lane.checkpoint, {

@@ -3,6 +3,8 @@ import type { ChannelType } from './notification';
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 /** SMTP takes several round trips (greeting, EHLO, STARTTLS, AUTH, envelope, data). */
 export const DEFAULT_EMAIL_TIMEOUT_MS = 30_000;
+/** The longest `timeout` a channel takes: a notifier holds a delivery for twice this. */
+export const MAX_SEND_TIMEOUT_MS = 60_000;
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 interface ChannelConfigBase {

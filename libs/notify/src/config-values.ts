@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { parseInterval } from '@logwarden/query';
-import { smtpEndpoint } from './channel-config';
+import { MAX_SEND_TIMEOUT_MS, smtpEndpoint } from './channel-config';
 
 // Parsers of configuration values: the value, or an `Invalid` with the reason it is not one.
 // Reasons never quote a URL, a header value or a routing key: they may carry credentials.
@@ -106,12 +106,7 @@ export function duration(value: unknown): number | Invalid {
   return invalid(`${DURATION_RULE} (got ${describe(value)})`);
 }
 
-/**
- * A notifier instance holds a delivery for two minutes before another may take it over; a
- * send must end well within that, or the message could go out twice.
- */
-const MAX_SEND_TIMEOUT_MS = 60_000;
-
+/** A send that outlasted the notifier's hold on it could go out twice. */
 export function sendTimeout(value: unknown): number | Invalid {
   const ms = duration(value);
   return typeof ms === 'number' && ms > MAX_SEND_TIMEOUT_MS

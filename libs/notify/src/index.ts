@@ -8,6 +8,7 @@ export {
 export {
   DEFAULT_EMAIL_TIMEOUT_MS,
   DEFAULT_HTTP_TIMEOUT_MS,
+  MAX_SEND_TIMEOUT_MS,
   PAGERDUTY_EVENTS_URL,
   describeChannel,
   type ChannelConfig,

@@ -52,15 +52,14 @@ export class ProcessorService implements OnModuleInit {
     }
     // A store that replays by position lets the detector catch up by itself. Otherwise an event
     // stored before a crash cut the last attempt short may never have been published: duplicates
-    // go out again, flagged, for the detector to tell from what it already counted.
+    // go out again, and the detector tells them from what it already counted by their ids.
     const republish = this.store.readAfter === undefined;
     const refused = new Set(result.failed?.map(({ index }) => index));
     const publish: BusMessage<EcsEvent>[] = [];
     events.forEach((event, i) => {
       if (result.fresh[i])
         publish.push({ key: eventKey(event), value: event, position: result.positions?.[i] });
-      else if (republish && !refused.has(i))
-        publish.push({ key: eventKey(event), value: event, replayed: true });
+      else if (republish && !refused.has(i)) publish.push({ key: eventKey(event), value: event });
     });
     await this.bus.publish<EcsEvent>(Topics.events, publish);
   }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { CompressionTypes } from 'kafkajs';
 import type { KafkaSettings } from '@logwarden/config';
 import { Metrics } from '@logwarden/ops';
-import { BusMessage, Topics } from '../bus.port';
+import { Assignment, BusMessage, Topics } from '../bus.port';
 import { FakeKafka, record } from '../testing/fake-kafka';
 import { KafkaBus, KafkaBusOptions } from './kafka-bus';
 import { DEAD_LETTER_HEADERS } from './kafka-codec';
@@ -184,21 +184,72 @@ describe('KafkaBus on a fake kafkajs client', () => {
     expect(detector.runConfig).toMatchObject({ autoCommit: false, eachBatchAutoResolve: false });
   });
 
-  it('starts a new group at the latest offset when asked, and tells each assignment', async () => {
+  it('starts a new group at the end of every partition when asked, before it joins', async () => {
     const { kafka, bus } = open();
-    const assignments: number[][] = [];
+    kafka.ends.set('prod-logs.events', ['120', '7', '0']);
+    bus.subscribe(Topics.events, 'detector', async () => undefined, { start: 'latest' });
+    await bus.start();
+
+    expect(kafka.offsetsSet).toEqual([
+      {
+        groupId: 'prod-logs.events.detector',
+        topic: 'prod-logs.events',
+        partitions: [
+          { partition: 0, offset: '120' },
+          { partition: 1, offset: '7' },
+          { partition: 2, offset: '0' },
+        ],
+      },
+    ]);
+    // Partitions the group has no offset for later (added ones) start at the earliest.
+    const detector = kafka.consumerOf('prod-logs.events.detector');
+    expect(detector.subscription).toEqual({ topics: ['prod-logs.events'], fromBeginning: true });
+  });
+
+  it('leaves the offsets of a group that committed before where they are', async () => {
+    const { kafka, bus } = open();
+    kafka.ends.set('prod-logs.events', ['120', '7']);
+    kafka.committed.set('prod-logs.events.detector', new Map([[1, '5']]));
+    bus.subscribe(Topics.events, 'detector', async () => undefined, { start: 'latest' });
+    await bus.start();
+    expect(kafka.offsetsSet).toEqual([]);
+  });
+
+  it('tells each assignment, with the partitions held throughout since the previous one', async () => {
+    const { kafka, bus } = open();
+    const assignments: Assignment[] = [];
     bus.subscribe(Topics.events, 'detector', async () => undefined, {
       autoCommit: false,
-      start: 'latest',
-      onAssignment: (partitions) => assignments.push(partitions),
+      onAssignment: (assignment) => assignments.push(assignment),
     });
     await bus.start();
 
     const detector = kafka.consumerOf('prod-logs.events.detector');
-    expect(detector.subscription).toEqual({ topics: ['prod-logs.events'], fromBeginning: false });
     detector.join('member-1', [3, 0, 1]);
+    detector.join('member-1', [1, 2]);
+    // A new member id: the session ended, and another member may have had the partitions.
+    detector.join('member-2', [1, 2]);
+    expect(assignments).toEqual([
+      { partitions: [0, 1, 3], held: [] },
+      { partitions: [1, 2], held: [1] },
+      { partitions: [1, 2], held: [] },
+    ]);
+  });
+
+  it('records no progress for a batch of a partition the group took away meanwhile', async () => {
+    const { kafka, bus } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    const detector = kafka.consumerOf('prod-logs.events.detector');
+    detector.join('member-1', [0]);
+    await detector.deliver(0, [record(4, 'k', { n: 4 })]);
     detector.join('member-1', [1]);
-    expect(assignments).toEqual([[0, 1, 3], [1]]);
+    await detector.deliver(0, [record(5, 'k', { n: 5 })]);
+    await detector.deliver(1, [record(9, 'k', { n: 9 })]);
+    await subscription.commit();
+    expect(detector.commits).toEqual([[{ topic: 'prod-logs.events', partition: 1, offset: '10' }]]);
   });
 
   it('refuses a second handler for a topic and group', () => {

@@ -24,7 +24,15 @@ import {
 } from 'kafkajs';
 import type { KafkaSettings } from '@logwarden/config';
 import type { Metrics } from '@logwarden/ops';
-import { Bus, BusHandler, BusMessage, SubscribeOptions, Subscription, Topics } from '../bus.port';
+import {
+  Assignment,
+  Bus,
+  BusHandler,
+  BusMessage,
+  SubscribeOptions,
+  Subscription,
+  Topics,
+} from '../bus.port';
 import {
   DEFAULT_DELIVERY_POLICY,
   DeadLetter,
@@ -39,6 +47,16 @@ export interface KafkaAdminPort {
   disconnect(): Promise<void>;
   listTopics(): Promise<string[]>;
   createTopics(options: { waitForLeaders?: boolean; topics: ITopicConfig[] }): Promise<boolean>;
+  fetchOffsets(options: {
+    groupId: string;
+    topics: string[];
+  }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  fetchTopicOffsets(topic: string): Promise<{ partition: number; high: string }[]>;
+  setOffsets(options: {
+    groupId: string;
+    topic: string;
+    partitions: { partition: number; offset: string }[];
+  }): Promise<void>;
 }
 
 export interface KafkaProducerPort {
@@ -96,11 +114,13 @@ interface ConsumerSubscription {
   groupId: string;
   handler: BusHandler<unknown>;
   autoCommit: boolean;
-  fromBeginning: boolean;
-  onAssignment?: (partitions: number[]) => void;
+  startAtLatest: boolean;
+  onAssignment?: (assignment: Assignment) => void;
   consumer?: KafkaConsumerPort;
   joined: boolean;
   memberId?: string;
+  /** The partitions the group gave this member last. */
+  assigned: Set<number>;
   /** Manual commit: per partition, the offset after the last message handled but not committed. */
   progress: Map<number, string>;
   launch?: Promise<void>;
@@ -125,9 +145,10 @@ const AUTO_COMMIT_INTERVAL_MS = 1_000;
  *
  * `publish` is one `send` through an idempotent producer with `acks: -1` and resolves once
  * every in-sync replica has the messages. Consumers fetch in batches and see every record of a
- * new group from the earliest offset (unless the subscriber asks for the latest); an offset is resolved only after the handler resolved
- * for its message (or the message was dead-lettered), and committed after that: at once in
- * auto-commit mode, on `Subscription.commit()` in manual mode.
+ * new group from the earliest offset (from the end, if the subscriber asks for the latest); an
+ * offset is resolved only after the handler resolved for its message (or the message was
+ * dead-lettered), and committed after that: at once in auto-commit mode, on
+ * `Subscription.commit()` in manual mode.
  */
 export class KafkaBus
   implements Bus, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
@@ -292,9 +313,10 @@ export class KafkaBus
       groupId,
       handler: handler as BusHandler<unknown>,
       autoCommit: options.autoCommit ?? true,
-      fromBeginning: (options.start ?? 'earliest') === 'earliest',
+      startAtLatest: options.start === 'latest',
       onAssignment: options.onAssignment,
       joined: false,
+      assigned: new Set(),
       progress: new Map(),
       inFlight: new Set(),
     };
@@ -373,6 +395,38 @@ export class KafkaBus
     return sub.launch;
   }
 
+  /**
+   * A group with no committed offset yet starts at the end of every partition: its offsets
+   * are set there before it first joins. Later, partitions without a commit (added to the
+   * topic) start at the earliest, so nothing published to them is skipped.
+   */
+  private async startNewGroupAtLatest(sub: ConsumerSubscription): Promise<void> {
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({
+        groupId: sub.groupId,
+        topics: [sub.kafkaTopic],
+      });
+      if (committed?.partitions.some(({ offset }) => offset !== '-1')) return;
+      const ends = await admin.fetchTopicOffsets(sub.kafkaTopic);
+      await admin.setOffsets({
+        groupId: sub.groupId,
+        topic: sub.kafkaTopic,
+        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+      this.logger.log(`consumer group ${sub.groupId} starts at the end of ${sub.kafkaTopic}`);
+    } catch (error) {
+      // Another instance of the app joined first and set them (the broker refuses offsets
+      // for a group with members), or will: either way the group has a start.
+      this.logger.warn(
+        `consumer group ${sub.groupId}: start offsets not set (${(error as Error).message})`,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   private async startConsumer(sub: ConsumerSubscription): Promise<void> {
     const consumer = this.client.consumer({
       groupId: sub.groupId,
@@ -397,8 +451,9 @@ export class KafkaBus
         sub.joined = false;
       });
     }
+    if (sub.startAtLatest) await this.startNewGroupAtLatest(sub);
     await consumer.connect();
-    await consumer.subscribe({ topics: [sub.kafkaTopic], fromBeginning: sub.fromBeginning });
+    await consumer.subscribe({ topics: [sub.kafkaTopic], fromBeginning: true });
     await consumer.run({
       autoCommit: sub.autoCommit,
       autoCommitInterval: sub.autoCommit ? AUTO_COMMIT_INTERVAL_MS : null,
@@ -416,17 +471,20 @@ export class KafkaBus
    */
   private joined(sub: ConsumerSubscription, { memberId, memberAssignment }: GroupJoin): void {
     const assigned = new Set(memberAssignment[sub.kafkaTopic] ?? []);
-    if (memberId !== sub.memberId) sub.progress.clear();
+    const continuous = memberId === sub.memberId;
+    const held = continuous ? [...assigned].filter((partition) => sub.assigned.has(partition)) : [];
+    if (!continuous) sub.progress.clear();
     for (const partition of sub.progress.keys()) {
       if (!assigned.has(partition)) sub.progress.delete(partition);
     }
+    sub.assigned = assigned;
     sub.memberId = memberId;
     sub.joined = true;
     for (const [partition, offset] of sub.progress) {
       sub.consumer?.seek({ topic: sub.kafkaTopic, partition, offset });
     }
     const partitions = [...assigned].sort((a, b) => a - b);
-    sub.onAssignment?.(partitions);
+    sub.onAssignment?.({ partitions, held: held.sort((a, b) => a - b) });
     this.logger.log(`consumer ${sub.groupId} joined with partitions [${partitions.join(', ')}]`);
   }
 
@@ -457,7 +515,10 @@ export class KafkaBus
         isStale: () => payload.isStale(),
         chunkDone: async (lastOffset) => {
           if (sub.autoCommit) await payload.commitOffsetsIfNecessary();
-          else sub.progress.set(batch.partition, (BigInt(lastOffset) + 1n).toString());
+          // A batch fetched before a rebalance took its partition away: its new owner resumes
+          // from the last commit, which this member must not move.
+          else if (sub.assigned.has(batch.partition))
+            sub.progress.set(batch.partition, (BigInt(lastOffset) + 1n).toString());
         },
         deadLetter: (letters) => this.deadLetter(sub, batch.partition, letters),
         sleep: (ms) => sleep(ms),

@@ -31,17 +31,6 @@ describe('Kafka record codec', () => {
     });
   });
 
-  it('marks a replayed message in a header and reads the mark back', () => {
-    const encoded = encodeRecord({ key: 'k', value: { n: 1 }, replayed: true });
-    expect(encoded.headers).toEqual({ 'logwarden-replayed': '1' });
-    const record = { offset: '12', key: Buffer.from('k'), value: Buffer.from('{"n":1}') };
-    expect(decodeRecord({ ...record, headers: encoded.headers }, 0)).toMatchObject({
-      replayed: true,
-      offset: 12,
-    });
-    expect(decodeRecord(record, 0)).not.toHaveProperty('replayed');
-  });
-
   it('refuses a value JSON cannot carry', () => {
     expect(() => encodeRecord({ key: 'k', value: undefined })).toThrow(
       'the message keyed "k" has no JSON value',

@@ -31,8 +31,6 @@ export interface DeadLetterSource {
  * detector), so it travels beside the value rather than inside it.
  */
 export const POSITION_HEADER = 'logwarden-position';
-/** Present (`1`) on a message its publisher may have published before. */
-export const REPLAYED_HEADER = 'logwarden-replayed';
 
 export const DEAD_LETTER_HEADERS = {
   topic: 'logwarden-source-topic',
@@ -54,11 +52,8 @@ export function encodeRecord<T>(message: BusMessage<T>): OutgoingRecord {
   if (value === undefined) {
     throw new TypeError(`the message keyed "${message.key}" has no JSON value`);
   }
-  if (message.position === undefined && !message.replayed) return { key: message.key, value };
-  const headers: RecordHeaders = {};
-  if (message.position !== undefined) headers[POSITION_HEADER] = String(message.position);
-  if (message.replayed) headers[REPLAYED_HEADER] = '1';
-  return { key: message.key, value, headers };
+  if (message.position === undefined) return { key: message.key, value };
+  return { key: message.key, value, headers: { [POSITION_HEADER]: String(message.position) } };
 }
 
 /** The message a record carries, or why it cannot be read (a poison record, never retried). */
@@ -76,7 +71,6 @@ export function decodeRecord<T>(record: IncomingRecord, partition: number): BusM
     partition,
     offset: Number(record.offset),
   };
-  if (headerText(record.headers?.[REPLAYED_HEADER]) === '1') message.replayed = true;
   const position = headerText(record.headers?.[POSITION_HEADER]);
   if (position !== undefined) {
     const parsed = Number(position);

@@ -31,6 +31,16 @@ export class FakeKafka implements KafkaClient {
   readonly consumers: FakeConsumer[] = [];
   /** Makes the next consumers' connects fail, one entry each. */
   readonly connectFailures: Error[] = [];
+  /** Committed offsets by group, then partition, as the broker would answer them. */
+  readonly committed = new Map<string, Map<number, string>>();
+  /** Each topic's end offset per partition (the index): where a new group starting at the latest begins. */
+  readonly ends = new Map<string, string[]>();
+  /** What the adapter set through the admin client. */
+  readonly offsetsSet: {
+    groupId: string;
+    topic: string;
+    partitions: { partition: number; offset: string }[];
+  }[] = [];
 
   readonly factory: KafkaClientFactory = (config) => {
     this.config = config;
@@ -46,6 +56,21 @@ export class FakeKafka implements KafkaClient {
         this.created.push(...topics);
         for (const { topic } of topics) this.topics.add(topic);
         return true;
+      },
+      fetchOffsets: async ({ groupId, topics }) =>
+        topics.map((topic) => ({
+          topic,
+          partitions: (this.ends.get(topic) ?? []).map((_, partition) => ({
+            partition,
+            offset: this.committed.get(groupId)?.get(partition) ?? '-1',
+          })),
+        })),
+      fetchTopicOffsets: async (topic) =>
+        (this.ends.get(topic) ?? []).map((high, partition) => ({ partition, high })),
+      setOffsets: async (request) => {
+        this.offsetsSet.push(request);
+        const offsets = new Map(request.partitions.map((p) => [p.partition, p.offset]));
+        this.committed.set(request.groupId, offsets);
       },
     };
   }

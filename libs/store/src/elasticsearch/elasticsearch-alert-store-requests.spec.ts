@@ -785,21 +785,40 @@ describe('ElasticsearchAlertStore requests', () => {
         expect(es.requests).toHaveLength(2);
       });
 
-      it('fails on any other failed lease', async () => {
+      it('answers the leases taken when the cluster was too busy for others', async () => {
+        es.reply(
+          hits(hit(first, 3), hit(second, 4)),
+          bulkDone(
+            {
+              index: {
+                _index: OUTBOX,
+                _id: '7',
+                status: 429,
+                error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+              },
+            },
+            { index: { _index: OUTBOX, _id: '8', status: 200, result: 'updated' } },
+          ),
+        );
+
+        expect(await store.claimDeliveries(NOW, 20, LEASE)).toEqual([answered(second)]);
+      });
+
+      it('fails on a lease refused for its content', async () => {
         es.reply(
           hits(hit(first, 3)),
           bulkDone({
             index: {
               _index: OUTBOX,
               _id: '7',
-              status: 429,
-              error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+              status: 400,
+              error: { type: 'mapper_parsing_exception', reason: 'failed to parse [attempts]' },
             },
           }),
         );
 
         await expect(store.claimDeliveries(NOW, 20, LEASE)).rejects.toThrow(
-          `bulk write to ${OUTBOX}/7 failed: es_rejected_execution_exception: queue full`,
+          `bulk write to ${OUTBOX}/7 failed: mapper_parsing_exception: failed to parse [attempts]`,
         );
       });
 

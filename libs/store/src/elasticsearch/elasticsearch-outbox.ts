@@ -141,7 +141,9 @@ export class ElasticsearchOutbox {
         { index: { _index: this.indices.outbox, _id: String(leased.id), ...ifUnchanged(read) } },
         leased,
       ]),
-      { refresh: 'wait_for', tolerate: [409] },
+      // Another instance won it (409), or the cluster is busy (429, 5xx): due again next poll,
+      // while the leases that were taken stand.
+      { refresh: 'wait_for', tolerate: [409, 429, 500, 502, 503, 504] },
     );
     return claims
       .filter((_, index) => results[index].error === undefined)
