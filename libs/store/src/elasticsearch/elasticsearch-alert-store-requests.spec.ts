@@ -765,43 +765,20 @@ describe('ElasticsearchAlertStore requests', () => {
         ]);
       });
 
-      it('leaves out an entry whose lease met a 409: another instance claimed it first', async () => {
+      it.each([
+        [409, 'version_conflict_engine_exception', 'another instance claimed it first'],
+        [429, 'es_rejected_execution_exception', 'the cluster was too busy: due again next poll'],
+      ])('leaves out an entry whose lease met a %i (%s): %s', async (status, type) => {
         es.reply(
           hits(hit(first, 3), hit(second, 4)),
           bulkDone(
-            {
-              index: {
-                _index: OUTBOX,
-                _id: '7',
-                status: 409,
-                error: { type: 'version_conflict_engine_exception', reason: 'conflict' },
-              },
-            },
+            { index: { _index: OUTBOX, _id: '7', status, error: { type, reason: 'refused' } } },
             { index: { _index: OUTBOX, _id: '8', status: 200, result: 'updated' } },
           ),
         );
 
         expect(await store.claimDeliveries(NOW, 20, LEASE)).toEqual([answered(second)]);
         expect(es.requests).toHaveLength(2);
-      });
-
-      it('answers the leases taken when the cluster was too busy for others', async () => {
-        es.reply(
-          hits(hit(first, 3), hit(second, 4)),
-          bulkDone(
-            {
-              index: {
-                _index: OUTBOX,
-                _id: '7',
-                status: 429,
-                error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
-              },
-            },
-            { index: { _index: OUTBOX, _id: '8', status: 200, result: 'updated' } },
-          ),
-        );
-
-        expect(await store.claimDeliveries(NOW, 20, LEASE)).toEqual([answered(second)]);
       });
 
       it('fails on a lease refused for its content', async () => {
