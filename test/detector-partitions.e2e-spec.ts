@@ -283,6 +283,24 @@ describe('detector instances on a partitioned bus', () => {
     expect(detections(c)).toEqual([expect.objectContaining({ count: 3 })]);
   });
 
+  it('never lets an instance that lost a partition unawares overwrite the new owner', async () => {
+    const a = await startDetector();
+    a.consumer.join('a', [0]);
+    await a.consumer.deliver(0, records(0, [failure('10.0.0.6')]));
+
+    // A's session ended while it was busy; B took partition 0 and checkpointed it.
+    const b = await startDetector();
+    b.consumer.join('b', [0]);
+    await b.consumer.deliver(0, records(0, [failure('10.0.0.6'), failure('10.0.0.6')]));
+    await stop(b);
+    const owners = await checkpoints.load('detector/0');
+
+    await stop(a);
+
+    expect(owners?.position).toBe(1);
+    expect(await checkpoints.load('detector/0')).toEqual(owners);
+  });
+
   it('keeps a detection the bus refused and sends it with the next', async () => {
     const a = await startDetector();
     a.consumer.join('a', [0]);

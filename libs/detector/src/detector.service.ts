@@ -14,6 +14,7 @@ import type { EcsEvent } from '@logwarden/schema';
 import {
   AlertDetection,
   CHECKPOINT_STORE,
+  CheckpointConflictError,
   CheckpointStore,
   EVENT_STORE,
   EventStore,
@@ -41,7 +42,13 @@ const RECENT_EVENT_IDS = 200_000;
  * partition on Kafka, where events are keyed by source so a group's events share a partition.
  */
 interface Lane {
+  partition: number | undefined;
   checkpoint: string;
+  /**
+   * A partition's checkpoint as this lane last read or wrote it (null: none yet). Saves expect
+   * it, so an instance that lost the partition unawares cannot overwrite its new owner's.
+   */
+  version: string | null;
   engine: RuleEngine;
   /**
    * Where the engine's input stops: the store position of the last evaluated event (embedded),
@@ -237,11 +244,23 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     await this.flush();
     for (const lane of dirty) {
       lane.dirty = false;
-      await this.checkpoints.save(lane.checkpoint, {
+      const checkpoint = {
         position: lane.position,
         state: lane.engine.snapshot(),
         savedAt: Date.now(),
-      });
+      };
+      try {
+        lane.version =
+          lane.partition === undefined
+            ? await this.checkpoints.save(lane.checkpoint, checkpoint)
+            : await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
+      } catch (error) {
+        if (!(error instanceof CheckpointConflictError)) throw error;
+        // The group gave the partition to another instance before this one heard: its state
+        // is the new owner's now, and what this lane evaluated since is evaluated there again.
+        this.lanes.delete(lane.partition);
+        this.logger.warn(`${error.message}: its state here is dropped`);
+      }
     }
     await this.subscription?.commit();
   }
@@ -249,7 +268,9 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   /** Restores the lane's last checkpoint, or starts it afresh with what new_term rules learn. */
   private async openLane(partition: number | undefined): Promise<Lane> {
     const lane: Lane = {
+      partition,
       checkpoint: partition === undefined ? CHECKPOINT : `${CHECKPOINT}/${partition}`,
+      version: null,
       engine: new RuleEngine(this.catalog.enabled(), { maxGroupsPerRule: MAX_GROUPS_PER_RULE }),
       position: null,
       dirty: false,
@@ -264,6 +285,8 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   private async restore(lane: Lane): Promise<Set<string>> {
     const saved = await this.checkpoints.load(lane.checkpoint);
     if (!saved) {
+      // A partition replays from its group's commit, which no checkpoint has passed yet.
+      if (lane.partition !== undefined) return new Set();
       // A first start judges what arrives from now on, not the history already stored;
       // saved at once, so a crash before the first periodic checkpoint replays from here.
       lane.position = (await this.events.lastPosition?.()) ?? null;
@@ -272,6 +295,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
       return new Set();
     }
     lane.position = saved.position;
+    lane.version = saved.version ?? null;
     try {
       const result = lane.engine.restore(saved.state as EngineState);
       if (result.discarded.length > 0)

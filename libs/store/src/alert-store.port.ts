@@ -197,11 +197,27 @@ export interface Checkpoint {
   position: number | null;
   state: unknown;
   savedAt: number;
+  /** Opaque; `load` answers the version it read, for a conditional `save` to expect. Never saved. */
+  version?: string;
+}
+
+/** A conditional save found the checkpoint at another version than it expected. */
+export class CheckpointConflictError extends Error {
+  constructor(readonly checkpoint: string) {
+    super(`checkpoint "${checkpoint}" was saved by another instance`);
+    this.name = 'CheckpointConflictError';
+  }
 }
 
 export interface CheckpointStore {
   load(name: string): Promise<Checkpoint | undefined>;
-  save(name: string, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Saves the checkpoint and answers its new version. With `expected`, saves only over that
+   * version (`null`: only if there is no checkpoint yet), else rejects with
+   * CheckpointConflictError: an instance that lost a partition without noticing cannot then
+   * overwrite the new owner's progress. Without it, saves unconditionally.
+   */
+  save(name: string, checkpoint: Checkpoint, expected?: string | null): Promise<string>;
 }
 
 export const ALERT_STORE = Symbol('ALERT_STORE');

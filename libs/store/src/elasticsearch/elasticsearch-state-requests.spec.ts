@@ -1,5 +1,5 @@
 import type { ApiKeyRecord } from '../key-store.port';
-import type { Silence } from '../alert-store.port';
+import { CheckpointConflictError, type Silence } from '../alert-store.port';
 import { ElasticsearchCheckpointStore } from './elasticsearch-checkpoint-store';
 import { ElasticsearchKeyStore } from './elasticsearch-key-store';
 import { ElasticsearchSilenceStore } from './elasticsearch-silence-store';
@@ -223,23 +223,86 @@ describe('Elasticsearch state stores requests', () => {
       checkpoints = new ElasticsearchCheckpointStore(es.client, indices);
     });
 
-    it('saves by name without waiting for a refresh', async () => {
-      es.reply(written('lw-checkpoints', 'detector'));
+    it('saves by name without waiting for a refresh, answering the new version', async () => {
+      es.reply({ ...written('lw-checkpoints', 'detector'), _seq_no: 5, _primary_term: 2 });
 
-      await checkpoints.save('detector', checkpoint);
+      expect(await checkpoints.save('detector', checkpoint)).toBe('5:2');
+      expect(es.requests).toEqual([request('PUT', '/lw-checkpoints/_doc/detector', checkpoint)]);
+    });
+
+    it('never writes the version a checkpoint was loaded at', async () => {
+      es.reply(written('lw-checkpoints', 'detector', 'updated'));
+
+      await checkpoints.save('detector', { ...checkpoint, version: '4:2' });
 
       expect(es.requests).toEqual([request('PUT', '/lw-checkpoints/_doc/detector', checkpoint)]);
     });
 
-    it('loads by name, real-time', async () => {
-      es.reply(found('lw-checkpoints', 'detector', checkpoint), missing('lw-checkpoints', 'other'));
+    it('loads by name, real-time, with its sequence number and primary term as version', async () => {
+      es.reply(
+        found('lw-checkpoints', 'detector', checkpoint, { seqNo: 4, primaryTerm: 2 }),
+        missing('lw-checkpoints', 'other'),
+      );
 
-      expect(await checkpoints.load('detector')).toEqual(checkpoint);
+      expect(await checkpoints.load('detector')).toEqual({ ...checkpoint, version: '4:2' });
       expect(await checkpoints.load('other')).toBeUndefined();
       expect(es.requests).toEqual([
         request('GET', '/lw-checkpoints/_doc/detector'),
         request('GET', '/lw-checkpoints/_doc/other'),
       ]);
+    });
+
+    it('saves over an expected version only if the document is still at it', async () => {
+      es.reply({
+        ...written('lw-checkpoints', 'detector', 'updated'),
+        _seq_no: 5,
+        _primary_term: 2,
+      });
+
+      expect(await checkpoints.save('detector', checkpoint, '4:2')).toBe('5:2');
+      expect(es.requests).toEqual([
+        request('PUT', '/lw-checkpoints/_doc/detector', checkpoint, {
+          if_seq_no: '4',
+          if_primary_term: '2',
+        }),
+      ]);
+    });
+
+    it('creates a checkpoint expected not to exist only if it does not', async () => {
+      es.reply(written('lw-checkpoints', 'detector'));
+
+      expect(await checkpoints.save('detector', checkpoint, null)).toBe('0:1');
+      expect(es.requests).toEqual([
+        request('PUT', '/lw-checkpoints/_doc/detector', checkpoint, { op_type: 'create' }),
+      ]);
+    });
+
+    it.each([
+      ['an expected version', '4:2'],
+      ['no checkpoint expected', null],
+    ])('rejects a conditional save that meets a 409, with %s', async (_, expected) => {
+      es.reply(failure(409, 'version_conflict_engine_exception'));
+
+      const saving = checkpoints.save('detector/3', checkpoint, expected);
+
+      await expect(saving).rejects.toThrow(CheckpointConflictError);
+      await expect(saving).rejects.toThrow('checkpoint "detector/3" was saved by another instance');
+    });
+
+    it('passes on any other failure of a conditional save', async () => {
+      es.reply(failure(429, 'es_rejected_execution_exception'));
+
+      const saving = checkpoints.save('detector', checkpoint, '4:2');
+
+      await expect(saving).rejects.toThrow(/es_rejected_execution_exception/);
+      await expect(saving).rejects.not.toThrow(CheckpointConflictError);
+    });
+
+    it('refuses an expected version that load never answered, sending nothing', async () => {
+      await expect(checkpoints.save('detector', checkpoint, '7')).rejects.toThrow(
+        'checkpoint "detector": "7" is not a version load answered',
+      );
+      expect(es.requests).toEqual([]);
     });
   });
 

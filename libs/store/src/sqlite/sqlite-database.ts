@@ -123,6 +123,10 @@ export const ALERTING_MIGRATIONS: string[] = [
     saved_at INTEGER NOT NULL
   );
   `,
+  // Fences conditional checkpoint saves; rows saved before it start at version 0.
+  `
+  ALTER TABLE checkpoints ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export interface SqliteOptions {

@@ -5,6 +5,7 @@ import {
   AlertFilter,
   AlertStore,
   Checkpoint,
+  CheckpointConflictError,
   CheckpointStore,
   NewOutboxEntry,
   OutboxEntry,
@@ -1261,32 +1262,99 @@ export function describeAlertStoreConformance(
         expect(await stores.checkpoints.load('detector')).toBeUndefined();
       });
 
+      /** What load answers for a saved checkpoint: it, at some version. */
+      const loaded = (saved: Checkpoint) => ({ ...saved, version: expect.any(String) as string });
+
       it('saves and loads a checkpoint, overwriting it on the next save', async () => {
         await stores.checkpoints.save('detector', checkpoint);
-        expect(await stores.checkpoints.load('detector')).toEqual(checkpoint);
+        expect(await stores.checkpoints.load('detector')).toEqual(loaded(checkpoint));
         expect(await stores.checkpoints.load('backtest')).toBeUndefined();
 
         const next: Checkpoint = { position: null, state: { rules: {} }, savedAt: NOW + 1_000 };
         await stores.checkpoints.save('detector', next);
-        expect(await stores.checkpoints.load('detector')).toEqual(next);
+        expect(await stores.checkpoints.load('detector')).toEqual(loaded(next));
 
         await stores.checkpoints.save('backtest', checkpoint);
-        expect(await stores.checkpoints.load('backtest')).toEqual(checkpoint);
-        expect(await stores.checkpoints.load('detector')).toEqual(next);
+        expect(await stores.checkpoints.load('backtest')).toEqual(loaded(checkpoint));
+        expect(await stores.checkpoints.load('detector')).toEqual(loaded(next));
       });
 
-      it('keeps checkpoints across a reopen', async () => {
-        await stores.checkpoints.save('detector', checkpoint);
+      it('keeps checkpoints and their versions across a reopen', async () => {
+        const version = await stores.checkpoints.save('detector', checkpoint);
         await stores.checkpoints.save('other', { position: null, state: [], savedAt: NOW });
 
         await reopen();
 
-        expect(await stores.checkpoints.load('detector')).toEqual(checkpoint);
-        expect(await stores.checkpoints.load('other')).toEqual({
-          position: null,
-          state: [],
-          savedAt: NOW,
-        });
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...checkpoint, version });
+        expect(await stores.checkpoints.load('other')).toEqual(
+          loaded({ position: null, state: [], savedAt: NOW }),
+        );
+        // A restarted instance still saves over what it loaded before.
+        await expect(stores.checkpoints.save('detector', checkpoint, version)).resolves.toEqual(
+          expect.any(String),
+        );
+      });
+
+      it('answers the version a save made, and load answers it too', async () => {
+        const version = await stores.checkpoints.save('detector', checkpoint);
+        expect(typeof version).toBe('string');
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...checkpoint, version });
+      });
+
+      it('saves over the version it expects, answering a new one', async () => {
+        await stores.checkpoints.save('detector', checkpoint);
+        const read = await stores.checkpoints.load('detector');
+
+        const next: Checkpoint = { position: 7, state: { rules: {} }, savedAt: NOW + 1_000 };
+        const version = await stores.checkpoints.save('detector', next, read!.version);
+
+        expect(version).not.toBe(read!.version);
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...next, version });
+      });
+
+      it('rejects a save over a stale version, keeping what the winner saved', async () => {
+        const version = await stores.checkpoints.save('detector', checkpoint);
+        const winner: Checkpoint = { position: 8, state: { owner: 'b' }, savedAt: NOW + 1_000 };
+        const won = await stores.checkpoints.save('detector', winner, version);
+        const zombie: Checkpoint = { position: 5, state: { owner: 'a' }, savedAt: NOW + 2_000 };
+
+        const saving = stores.checkpoints.save('detector', zombie, version);
+
+        await expect(saving).rejects.toThrow(CheckpointConflictError);
+        await expect(saving).rejects.toThrow('checkpoint "detector" was saved by another instance');
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...winner, version: won });
+      });
+
+      it('with null expected, creates a checkpoint only if there is none', async () => {
+        const version = await stores.checkpoints.save('detector', checkpoint, null);
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...checkpoint, version });
+
+        const other: Checkpoint = { position: 1, state: {}, savedAt: NOW + 1_000 };
+        await expect(stores.checkpoints.save('detector', other, null)).rejects.toThrow(
+          CheckpointConflictError,
+        );
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...checkpoint, version });
+      });
+
+      it('rejects an expected version when there is no checkpoint', async () => {
+        const version = await stores.checkpoints.save('detector', checkpoint);
+
+        await expect(stores.checkpoints.save('other', checkpoint, version)).rejects.toThrow(
+          CheckpointConflictError,
+        );
+        expect(await stores.checkpoints.load('other')).toBeUndefined();
+      });
+
+      it('saves unconditionally without an expected version, whatever the checkpoint carries', async () => {
+        await stores.checkpoints.save('detector', checkpoint);
+        const stale = await stores.checkpoints.load('detector');
+        await stores.checkpoints.save('detector', { ...checkpoint, position: 2 });
+
+        // The version a checkpoint carries is what it was loaded at, not an expectation.
+        const version = await stores.checkpoints.save('detector', stale!);
+
+        expect(version).not.toBe(stale!.version);
+        expect(await stores.checkpoints.load('detector')).toEqual({ ...checkpoint, version });
       });
     });
   });
