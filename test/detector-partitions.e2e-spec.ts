@@ -301,6 +301,25 @@ describe('detector instances on a partitioned bus', () => {
     expect(await checkpoints.load('detector/0')).toEqual(owners);
   });
 
+  it('refuses the old owner saving after the new one opened the partition, and counts all', async () => {
+    const a = await startDetector();
+    a.consumer.join('a', [0]);
+    await a.consumer.deliver(0, records(0, [failure('10.0.0.2')]));
+    const b = await startDetector();
+    b.consumer.join('b', [0]);
+    await b.consumer.deliver(0, records(0, [failure('10.0.0.2'), failure('10.0.0.2')]));
+
+    // A, unaware, saves first: B opened the partition after it, so A's save is refused.
+    await stop(a);
+    expect(a.consumer.commits.flat().filter(({ partition }) => partition === 0)).toEqual([]);
+    await stop(b);
+
+    const c = await startDetector();
+    c.consumer.join('c', [0]);
+    await c.consumer.deliver(0, records(2, [failure('10.0.0.2')]));
+    expect(detections(c)).toEqual([expect.objectContaining({ count: 3 })]);
+  });
+
   it('keeps a detection the bus refused and sends it with the next', async () => {
     const a = await startDetector();
     a.consumer.join('a', [0]);

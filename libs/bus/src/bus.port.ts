@@ -54,6 +54,11 @@ export interface Assignment {
 export interface Subscription {
   /** Records every batch handled so far as done, for this group. */
   commit(): Promise<void>;
+  /**
+   * Leaves out of the next commits what was handled of the partition since the last one: the
+   * subscriber learned that its state for the partition is another member's to keep.
+   */
+  forget(partition: number): void;
 }
 
 /**

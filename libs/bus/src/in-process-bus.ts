@@ -21,7 +21,7 @@ export class InProcessBus implements Bus {
     if (!handlers) this.groups.set(topic, (handlers = new Map<string, BusHandler<unknown>>()));
     if (handlers.has(group)) throw new Error(`group "${group}" already consumes ${topic}`);
     handlers.set(group, handler as BusHandler<unknown>);
-    return { commit: () => Promise.resolve() };
+    return { commit: () => Promise.resolve(), forget: () => undefined };
   }
 
   isReady(): boolean {

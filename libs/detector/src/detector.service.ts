@@ -210,7 +210,12 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
 
   private async advance(now: number): Promise<void> {
     const detections: Detection[] = [];
-    for (const lane of this.lanes.values()) detections.push(...lane.engine.advance(now));
+    for (const lane of this.lanes.values()) {
+      const fired = lane.engine.advance(now);
+      // What fired on a quiet clock (a flatline) must not fire again after a restart.
+      if (fired.length > 0) lane.dirty = true;
+      detections.push(...fired);
+    }
     await this.publish(detections);
   }
 
@@ -242,27 +247,31 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     if (dirty.length === 0) return;
     // State saved past a detection the bus never took would lose it for good.
     await this.flush();
-    for (const lane of dirty) {
-      lane.dirty = false;
-      const checkpoint = {
-        position: lane.position,
-        state: lane.engine.snapshot(),
-        savedAt: Date.now(),
-      };
-      try {
-        lane.version =
-          lane.partition === undefined
-            ? await this.checkpoints.save(lane.checkpoint, checkpoint)
-            : await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
-      } catch (error) {
-        if (!(error instanceof CheckpointConflictError)) throw error;
-        // The group gave the partition to another instance before this one heard: its state
-        // is the new owner's now, and what this lane evaluated since is evaluated there again.
-        this.lanes.delete(lane.partition);
-        this.logger.warn(`${error.message}: its state here is dropped`);
-      }
-    }
+    // A lane left dirty by a failed save keeps the commit from passing it.
+    for (const lane of dirty) await this.save(lane);
     await this.subscription?.commit();
+  }
+
+  private async save(lane: Lane): Promise<void> {
+    const checkpoint = {
+      position: lane.position,
+      state: lane.engine.snapshot(),
+      savedAt: Date.now(),
+    };
+    try {
+      lane.version =
+        lane.partition === undefined
+          ? await this.checkpoints.save(lane.checkpoint, checkpoint)
+          : await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
+      lane.dirty = false;
+    } catch (error) {
+      if (!(error instanceof CheckpointConflictError) || lane.partition === undefined) throw error;
+      // Another instance opened the partition since: the group gave it away before this one
+      // heard. Its state is the new owner's, who evaluates again what this lane did since.
+      this.lanes.delete(lane.partition);
+      this.subscription?.forget(lane.partition);
+      this.logger.warn(`${error.message}: its state here is dropped`);
+    }
   }
 
   /** Restores the lane's last checkpoint, or starts it afresh with what new_term rules learn. */
@@ -278,7 +287,30 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     this.lanes.set(partition, lane);
     const restored = await this.restore(lane);
     await this.seedNewTerms(lane, restored);
+    // Saved by another instance between this one's read and write: read it again.
+    if (partition !== undefined && !(await this.claim(lane))) return this.openLane(partition);
     return lane;
+  }
+
+  /**
+   * Saves the partition's checkpoint back as read, which moves its version on: an instance
+   * still holding the partition from before cannot save over it any more, the newest opener
+   * being the one the group gave it to.
+   */
+  private async claim(lane: Lane): Promise<boolean> {
+    const checkpoint = {
+      position: lane.position,
+      state: lane.engine.snapshot(),
+      savedAt: Date.now(),
+    };
+    try {
+      lane.version = await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
+      return true;
+    } catch (error) {
+      if (!(error instanceof CheckpointConflictError)) throw error;
+      this.lanes.delete(lane.partition);
+      return false;
+    }
   }
 
   /** Answers the rules whose state was restored. */

@@ -206,6 +206,44 @@ describe('KafkaBus on a fake kafkajs client', () => {
     expect(detector.subscription).toEqual({ topics: ['prod-logs.events'], fromBeginning: true });
   });
 
+  it('tries the start offsets again after a failure rather than read all history', async () => {
+    const { kafka, bus } = open();
+    kafka.ends.set('prod-logs.events', ['120']);
+    kafka.setOffsetsFailures.push(new Error('Connection timeout'));
+    bus.subscribe(Topics.events, 'detector', async () => undefined, { start: 'latest' });
+    await bus.start();
+    await until('the start offsets are set', () => kafka.offsetsSet.length === 1);
+    await until('the consumer runs', () => kafka.consumers.some((c) => c.runConfig));
+    expect(kafka.offsetsSet[0].partitions).toEqual([{ partition: 0, offset: '120' }]);
+  });
+
+  it('goes on when another instance of the group joined first', async () => {
+    const { kafka, bus } = open();
+    kafka.ends.set('prod-logs.events', ['120']);
+    kafka.setOffsetsFailures.push(
+      new Error('The consumer group must have no running instances, current state: Stable'),
+    );
+    bus.subscribe(Topics.events, 'detector', async () => undefined, { start: 'latest' });
+    await bus.start();
+    expect(kafka.consumerOf('prod-logs.events.detector').runConfig).toBeDefined();
+    expect(kafka.offsetsSet).toEqual([]);
+  });
+
+  it('leaves out of the commit the progress of a partition the subscriber forgets', async () => {
+    const { kafka, bus } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    const detector = kafka.consumerOf('prod-logs.events.detector');
+    detector.join('member-1', [0, 1]);
+    await detector.deliver(0, [record(4, 'k', { n: 4 })]);
+    await detector.deliver(1, [record(9, 'k', { n: 9 })]);
+    subscription.forget(0);
+    await subscription.commit();
+    expect(detector.commits).toEqual([[{ topic: 'prod-logs.events', partition: 1, offset: '10' }]]);
+  });
+
   it('leaves the offsets of a group that committed before where they are', async () => {
     const { kafka, bus } = open();
     kafka.ends.set('prod-logs.events', ['120', '7']);

@@ -322,7 +322,10 @@ export class KafkaBus
     };
     this.subscriptions.set(groupId, sub);
     if (this.state === 'running') void this.launch(sub);
-    return { commit: () => this.commit(sub) };
+    return {
+      commit: () => this.commit(sub),
+      forget: (partition) => void sub.progress.delete(partition),
+    };
   }
 
   isReady(): boolean {
@@ -417,11 +420,10 @@ export class KafkaBus
       });
       this.logger.log(`consumer group ${sub.groupId} starts at the end of ${sub.kafkaTopic}`);
     } catch (error) {
-      // Another instance of the app joined first and set them (the broker refuses offsets
-      // for a group with members), or will: either way the group has a start.
-      this.logger.warn(
-        `consumer group ${sub.groupId}: start offsets not set (${(error as Error).message})`,
-      );
+      // Another instance of the app joined first and set them: kafkajs refuses offsets for a
+      // group with members. Any other failure is retried, lest the group read all history.
+      if (!/no running instances/.test((error as Error).message)) throw error;
+      this.logger.log(`consumer group ${sub.groupId} has members: its start is set`);
     } finally {
       await admin.disconnect();
     }

@@ -35,6 +35,8 @@ export class FakeKafka implements KafkaClient {
   readonly committed = new Map<string, Map<number, string>>();
   /** Each topic's end offset per partition (the index): where a new group starting at the latest begins. */
   readonly ends = new Map<string, string[]>();
+  /** Makes the next `setOffsets` calls fail, one entry each. */
+  readonly setOffsetsFailures: Error[] = [];
   /** What the adapter set through the admin client. */
   readonly offsetsSet: {
     groupId: string;
@@ -68,6 +70,8 @@ export class FakeKafka implements KafkaClient {
       fetchTopicOffsets: async (topic) =>
         (this.ends.get(topic) ?? []).map((high, partition) => ({ partition, high })),
       setOffsets: async (request) => {
+        const failure = this.setOffsetsFailures.shift();
+        if (failure) throw failure;
         this.offsetsSet.push(request);
         const offsets = new Map(request.partitions.map((p) => [p.partition, p.offset]));
         this.committed.set(request.groupId, offsets);
