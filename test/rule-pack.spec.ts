@@ -93,6 +93,20 @@ function syslogFile(at: number, host: string, program: string, text: string): Ec
   });
 }
 
+/** A journal entry as Fluent Bit's `systemd` input ships it (`Strip_Underscores On`, `es` output). */
+function journal(at: number, host: string, program: string, pid: number, text: string): EcsEvent[] {
+  return ship(at, {
+    '@timestamp': iso(at),
+    PRIORITY: '6',
+    SYSLOG_IDENTIFIER: program,
+    MESSAGE: text,
+    HOSTNAME: host,
+    PID: String(pid),
+    SYSTEMD_UNIT: 'ssh.service',
+    BOOT_ID: '3d2ae1d6b5a14bb2a6b1e0b7f0c1d2e3',
+  });
+}
+
 /** sshd forks one process per connection, so the client port stands in for its pid. */
 function sshd(at: number, clientPort: number, text: string): EcsEvent[] {
   return syslogFile(at, 'bastion-1', `sshd[${clientPort - 30000}]`, text);
@@ -711,6 +725,22 @@ describe('ssh-brute-force', () => {
       { ruleId: 'ssh-brute-force', groupValues: { 'source.ip': '203.0.113.7' } },
     ]);
     expect(detections[0].count).toBe(10);
+  });
+
+  it('fires on the same attempts read from the journal rather than a syslog file', () => {
+    const events = range(10).flatMap((i) =>
+      journal(
+        T0 + i * 3 * SECOND,
+        'bastion-1',
+        'sshd',
+        2200 + i,
+        `Failed password for root from 203.0.113.8 port ${50200 + i} ssh2`,
+      ),
+    );
+
+    expect(fired(detect(events))).toEqual([
+      { ruleId: 'ssh-brute-force', groupValues: { 'source.ip': '203.0.113.8' } },
+    ]);
   });
 
   it('counts attempts, not the four lines sshd writes for each one', () => {

@@ -24,6 +24,7 @@ import {
   mapDockerEngineEvent,
   mapDockerStats,
 } from './parsers/docker-engine';
+import { mapJournalFields } from './parsers/journald';
 import { parseKlogLine } from './parsers/klog';
 import {
   isKubernetesAuditEvent,
@@ -100,6 +101,7 @@ function parseRecord(record: RawRecord, referenceMs: number): Doc {
   const doc = expandOwned(data);
   unwrapContainerRuntime(doc, referenceMs);
   mapKubernetesMetadata(doc);
+  mapJournalFields(doc);
   if (own(doc, 'message') === undefined) {
     const text = takeMessageText(doc);
     if (text !== undefined) doc.message = text;
