@@ -11,7 +11,7 @@ import {
   decodeBody,
   jsonWeight,
 } from '@logwarden/protocols';
-import { OccurrenceCounter, deriveEventId } from '@logwarden/schema';
+import { BatchEventIds } from '@logwarden/schema';
 import { IngestService } from './ingest.service';
 import { RepeatedLines } from './repeated-lines';
 
@@ -58,10 +58,8 @@ export class ElasticsearchService {
         // The response names each document's id, so ids are settled here rather than in the processor.
         const unnamed = records.filter((record) => record.id === undefined);
         const idTexts = repeats.idTexts(unnamed.map((record) => record.raw));
-        const occurrences = new OccurrenceCounter();
-        unnamed.forEach((record, i) => {
-          record.id = deriveEventId(tenant, record.index, idTexts[i], occurrences.next(idTexts[i]));
-        });
+        const ids = new BatchEventIds(tenant);
+        unnamed.forEach((record, i) => (record.id = ids.record(record.index, idTexts[i])(0)));
         this.ingest.rejected('elasticsearch', items.length - records.length);
         let unstored: string | undefined;
         try {

@@ -1,4 +1,4 @@
-import { deriveEventId, OccurrenceCounter } from './event-id';
+import { BatchEventIds, deriveEventId } from './event-id';
 
 describe('deriveEventId', () => {
   const raw = '{"message":"GET /a 200"}';
@@ -23,11 +23,32 @@ describe('deriveEventId', () => {
   });
 });
 
-describe('OccurrenceCounter', () => {
-  it('counts earlier occurrences of the same raw text', () => {
-    const counter = new OccurrenceCounter();
-    expect([counter.next('a'), counter.next('b'), counter.next('a'), counter.next('a')]).toEqual([
-      0, 0, 1, 2,
+describe('BatchEventIds', () => {
+  it('counts earlier occurrences of the same text and index into the id', () => {
+    const ids = new BatchEventIds('acme');
+    const got = [
+      ids.record('logs', 'a')(0),
+      ids.record('logs', 'b')(0),
+      ids.record('logs', 'a')(0),
+      ids.record('other', 'a')(0),
+      ids.record('logs', 'a')(0),
+    ];
+    expect(got).toEqual([
+      deriveEventId('acme', 'logs', 'a', 0),
+      deriveEventId('acme', 'logs', 'b', 0),
+      deriveEventId('acme', 'logs', 'a', 1),
+      deriveEventId('acme', 'other', 'a', 0),
+      deriveEventId('acme', 'logs', 'a', 2),
+    ]);
+  });
+
+  it("gives each part of a record its own id, the occurrence's", () => {
+    const ids = new BatchEventIds('acme');
+    ids.record(undefined, 'list');
+    const parts = ids.record(undefined, 'list');
+    expect([parts(0), parts(1)]).toEqual([
+      deriveEventId('acme', undefined, 'list', 1, 0),
+      deriveEventId('acme', undefined, 'list', 1, 1),
     ]);
   });
 });

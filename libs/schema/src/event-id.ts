@@ -18,13 +18,25 @@ export function deriveEventId(
   return hash('sha256', input, 'base64url').slice(0, 22);
 }
 
-/** Counts, within one batch, how many times each raw text was seen before. */
-export class OccurrenceCounter {
+/**
+ * The derived ids of one batch's records. The k-th record of the batch with the same index
+ * and text gets occurrence k, so a request that repeats a line stores it each time. Repeats
+ * are found by their first id, 22 characters, rather than by their text: a Map hashes and
+ * compares whole keys, and texts run to hundreds of characters.
+ */
+export class BatchEventIds {
   private readonly seen = new Map<string, number>();
 
-  next(raw: string): number {
-    const count = this.seen.get(raw) ?? 0;
-    this.seen.set(raw, count + 1);
-    return count;
+  constructor(private readonly tenant: string) {}
+
+  /** The ids of the parts (a Kubernetes audit EventList's items) of the record's next occurrence. */
+  record(index: string | undefined, raw: string): (part: number) => string {
+    const first = deriveEventId(this.tenant, index, raw, 0);
+    const occurrence = this.seen.get(first) ?? 0;
+    this.seen.set(first, occurrence + 1);
+    return (part) =>
+      occurrence === 0 && part === 0
+        ? first
+        : deriveEventId(this.tenant, index, raw, occurrence, part);
   }
 }

@@ -1,5 +1,5 @@
 import { EcsEvent } from './ecs-event';
-import { deriveEventId, OccurrenceCounter } from './event-id';
+import { BatchEventIds } from './event-id';
 import {
   Doc,
   expandInto,
@@ -45,7 +45,7 @@ interface BatchContext {
   protocol: string;
   receivedAt: number;
   ingested: string;
-  occurrences: OccurrenceCounter;
+  ids: BatchEventIds;
 }
 
 /**
@@ -66,13 +66,13 @@ export function normalizeBatch(batch: RawBatch): EcsEvent[] {
     protocol: batch.protocol,
     receivedAt,
     ingested: formatTimestamp(receivedAt),
-    occurrences: new OccurrenceCounter(),
+    ids: new BatchEventIds(batch.tenant),
   };
   const events: EcsEvent[] = [];
   for (const record of batch.records) {
     const items = isPlainObject(record.data) ? kubernetesAuditItems(record.data) : undefined;
     const parts = items === undefined ? 1 : items.length;
-    let occurrence: number | undefined;
+    let ids: ((part: number) => string) | undefined;
     for (let part = 0; part < parts; part++) {
       const doc =
         items === undefined
@@ -83,8 +83,8 @@ export function normalizeBatch(batch: RawBatch): EcsEvent[] {
       if (eventId !== undefined) {
         event.id = eventId;
       } else {
-        occurrence ??= context.occurrences.next(record.raw);
-        event.id = deriveEventId(context.tenant, record.index, record.raw, occurrence, part);
+        ids ??= context.ids.record(record.index, record.raw);
+        event.id = ids(part);
       }
       events.push(doc as EcsEvent);
     }
