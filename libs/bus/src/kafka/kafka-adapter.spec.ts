@@ -45,6 +45,16 @@ describe('KafkaBus on a fake kafkajs client', () => {
     return { kafka, bus, producer: kafka.producers[0] };
   }
 
+  /** The detector's manual-commit subscription, started, and its consumer. */
+  async function manualDetector() {
+    const { kafka, bus } = open();
+    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
+      autoCommit: false,
+    });
+    await bus.start();
+    return { kafka, bus, subscription, consumer: kafka.consumerOf('prod-logs.events.detector') };
+  }
+
   async function until(what: string, done: () => boolean): Promise<void> {
     for (let waited = 0; !done(); waited += 5) {
       if (waited > 2_000) throw new Error(`still waiting: ${what}`);
@@ -230,12 +240,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('leaves out of the commit the progress of a partition the subscriber forgets', async () => {
-    const { kafka, bus } = open();
-    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
-      autoCommit: false,
-    });
-    await bus.start();
-    const detector = kafka.consumerOf('prod-logs.events.detector');
+    const { subscription, consumer: detector } = await manualDetector();
     detector.join('member-1', [0, 1]);
     await detector.deliver(0, [record(4, 'k', { n: 4 })]);
     await detector.deliver(1, [record(9, 'k', { n: 9 })]);
@@ -275,12 +280,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('records no progress for a batch of a partition the group took away meanwhile', async () => {
-    const { kafka, bus } = open();
-    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
-      autoCommit: false,
-    });
-    await bus.start();
-    const detector = kafka.consumerOf('prod-logs.events.detector');
+    const { subscription, consumer: detector } = await manualDetector();
     detector.join('member-1', [0]);
     await detector.deliver(0, [record(4, 'k', { n: 4 })]);
     detector.join('member-1', [1]);
@@ -349,12 +349,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('manual commit: commits the next offset of each partition handled, on commit() only', async () => {
-    const { kafka, bus } = open();
-    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
-      autoCommit: false,
-    });
-    await bus.start();
-    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    const { subscription, consumer } = await manualDetector();
     consumer.join('member-1', [0, 1]);
 
     const first = await consumer.deliver(0, [record(5, 'a', {}), record(6, 'a', {})]);
@@ -381,12 +376,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('manual commit: after a rebalance, commits and resumes only the partitions the member kept', async () => {
-    const { kafka, bus } = open();
-    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
-      autoCommit: false,
-    });
-    await bus.start();
-    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    const { subscription, consumer } = await manualDetector();
     consumer.join('member-1', [0, 1]);
     await consumer.deliver(0, [record(5, 'a', {})]);
     await consumer.deliver(1, [record(9, 'b', {})]);
@@ -562,12 +552,7 @@ describe('KafkaBus on a fake kafkajs client', () => {
   });
 
   it('refuses to commit once stopped, as nothing can reach the group', async () => {
-    const { kafka, bus } = open();
-    const subscription = bus.subscribe(Topics.events, 'detector', async () => undefined, {
-      autoCommit: false,
-    });
-    await bus.start();
-    const consumer = kafka.consumerOf('prod-logs.events.detector');
+    const { bus, subscription, consumer } = await manualDetector();
     consumer.join('member-1', [0]);
     await consumer.deliver(0, [record(1, 'k', {})]);
     await bus.stop();
