@@ -253,6 +253,21 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async save(lane: Lane): Promise<void> {
+    if (await this.write(lane)) {
+      lane.dirty = false;
+      return;
+    }
+    // Another instance opened the partition since: the group gave it away before this one
+    // heard. Its state is the new owner's, who evaluates again what this lane did since.
+    this.subscription?.forget(lane.partition!);
+    this.logger.warn(`${lane.checkpoint} was saved by another instance: its state here is dropped`);
+  }
+
+  /**
+   * Writes the lane's state as its checkpoint; a partition's only over the version the lane
+   * last read or wrote. Answers false, and drops the lane, when another instance wrote since.
+   */
+  private async write(lane: Lane): Promise<boolean> {
     const checkpoint = {
       position: lane.position,
       state: lane.engine.snapshot(),
@@ -263,14 +278,11 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
         lane.partition === undefined
           ? await this.checkpoints.save(lane.checkpoint, checkpoint)
           : await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
-      lane.dirty = false;
+      return true;
     } catch (error) {
       if (!(error instanceof CheckpointConflictError) || lane.partition === undefined) throw error;
-      // Another instance opened the partition since: the group gave it away before this one
-      // heard. Its state is the new owner's, who evaluates again what this lane did since.
       this.lanes.delete(lane.partition);
-      this.subscription?.forget(lane.partition);
-      this.logger.warn(`${error.message}: its state here is dropped`);
+      return false;
     }
   }
 
@@ -287,30 +299,11 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     this.lanes.set(partition, lane);
     const restored = await this.restore(lane);
     await this.seedNewTerms(lane, restored);
-    // Saved by another instance between this one's read and write: read it again.
-    if (partition !== undefined && !(await this.claim(lane))) return this.openLane(partition);
+    // Writing the partition's checkpoint back as read moves its version on: an instance still
+    // holding the partition from before can no longer save over it, the newest opener being
+    // the one the group gave it to. If another wrote between the read and the write, reread.
+    if (partition !== undefined && !(await this.write(lane))) return this.openLane(partition);
     return lane;
-  }
-
-  /**
-   * Saves the partition's checkpoint back as read, which moves its version on: an instance
-   * still holding the partition from before cannot save over it any more, the newest opener
-   * being the one the group gave it to.
-   */
-  private async claim(lane: Lane): Promise<boolean> {
-    const checkpoint = {
-      position: lane.position,
-      state: lane.engine.snapshot(),
-      savedAt: Date.now(),
-    };
-    try {
-      lane.version = await this.checkpoints.save(lane.checkpoint, checkpoint, lane.version);
-      return true;
-    } catch (error) {
-      if (!(error instanceof CheckpointConflictError)) throw error;
-      this.lanes.delete(lane.partition);
-      return false;
-    }
   }
 
   /** Answers the rules whose state was restored. */
