@@ -2,7 +2,7 @@ export type { EcsEvent } from './ecs-event';
 export { getField } from './ecs-event';
 export type { RawBatch, RawRecord } from './raw-batch';
 export { normalizeBatch, TIMESTAMP_FAILURE_TAG } from './normalize';
-export { BatchEventIds, deriveEventId } from './event-id';
+export { BatchEventIds } from './event-id';
 export { formatTimestamp, parseTimestamp, TIMESTAMP_FIELDS } from './timestamp';
 export type { LogLevel } from './log-level';
 export { LEVEL_FIELDS, LOG_LEVELS, normalizeLogLevel } from './log-level';
