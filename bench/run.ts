@@ -32,7 +32,7 @@ const SETTINGS = {
   ingestEvents: 300_000,
   /**
    * Fresh servers the first 300,000 events are ingested into; the median is the figure.
-   * The machine's speed drifts by a fifth from one minute to the next, so one run says little.
+   * The machine's speed drifts by a fifth and more from one minute to the next: one run says little.
    */
   ingestTrials: 3,
   totalEvents: 1_000_000,
