@@ -3,7 +3,6 @@ import { getField } from './ecs-event';
 describe('getField', () => {
   const event = {
     container: { name: 'api-1', image: { name: 'acme/api' } },
-    labels: { 'app.kubernetes.io/name': 'api' },
     message: 'ready',
   };
 
