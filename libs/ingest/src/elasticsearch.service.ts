@@ -54,12 +54,12 @@ export class ElasticsearchService {
     let stored = 0;
     let failure: ServiceUnavailableException | undefined;
     try {
-      for await (const { items, records } of admitted.pages(pages)) {
+      for await (const { items, records, more } of admitted.pages(pages)) {
         // The response names each document's id, so ids are settled here rather than in the processor.
         const unnamed = records.filter((record) => record.id === undefined);
-        const idTexts = repeats.idTexts(unnamed.map((record) => record.raw));
+        repeats.mark(unnamed, more);
         const ids = new BatchEventIds(tenant);
-        unnamed.forEach((record, i) => (record.id = ids.record(record.index, idTexts[i])(0)));
+        for (const record of unnamed) record.id = ids.record(record.index, record.raw)(0);
         this.ingest.rejected('elasticsearch', items.length - records.length);
         let unstored: string | undefined;
         try {

@@ -39,7 +39,7 @@ export class LogsController {
     const admitted = this.ingest.admit(caller.tenant, 'http', jsonWeight(body));
     try {
       const repeats = new RepeatedLines();
-      for await (const { records, errors } of admitted.pages(
+      for await (const { records, errors, more } of admitted.pages(
         jsonLogPages(body, this.ingest.pageLimits),
       )) {
         answer.rejected += errors.length;
@@ -48,8 +48,7 @@ export class LogsController {
         }
         this.ingest.rejected('http', errors.length);
         // `raw` serves only to derive the event ids of records that bring none.
-        const idTexts = repeats.idTexts(records.map((record) => record.raw));
-        records.forEach((record, i) => (record.raw = idTexts[i]));
+        repeats.mark(records, more);
         await admitted.submit(records);
         answer.accepted += records.length;
       }

@@ -1,3 +1,5 @@
+import type { RawRecord } from '@logwarden/schema';
+
 /** 2^23 bits (1 MiB) and 7 probes: under 0.1 % false positives up to half a million lines. */
 const FILTER_BITS = 1 << 23;
 const PROBES = 7;
@@ -23,21 +25,24 @@ export class RepeatedLines {
   private h2 = 0;
 
   /**
-   * Takes the raw texts of the request's next page, in order, and answers the
-   * text each one's id is to be derived from: the raw text itself unless it may
-   * repeat a line of an earlier page.
+   * Takes the records of the request's next page, in order, and sets each one's `raw` to the
+   * text its id is to be derived from: the raw text itself unless it may repeat a line of an
+   * earlier page. `more` says whether another page follows; only then are the page's lines
+   * kept, so a last page waits for its commit without a second reference to all its text.
    */
-  idTexts(raws: readonly string[]): readonly string[] {
+  mark(records: RawRecord[], more: boolean): void {
     this.page++;
     if (this.previous.length > 0) {
       this.filter ??= new Int32Array(FILTER_BITS / 32);
       for (const raw of this.previous) this.add(raw);
     }
     // Hashed only if another page follows: most requests are a single page.
-    this.previous = raws;
-    if (this.filter === undefined) return raws;
+    this.previous = more ? records.map((record) => record.raw) : [];
+    if (this.filter === undefined) return;
     // Raw lines never hold a newline, so no line received can equal a marked one.
-    return raws.map((raw) => (this.mayHold(raw) ? `${raw}\n${this.page}` : raw));
+    for (const record of records) {
+      if (this.mayHold(record.raw)) record.raw = `${record.raw}\n${this.page}`;
+    }
   }
 
   private add(raw: string): void {

@@ -45,6 +45,12 @@ export interface BulkParseResult {
   records: RawRecord[];
 }
 
+/** One page of `bulkPages`. */
+export interface BulkPage extends BulkParseResult {
+  /** Whether another page follows: false for the body's last. */
+  more: boolean;
+}
+
 /** A stored document: the response reports 201 `created` (200 `updated` for `update`). */
 export interface BulkItemSuccess {
   action: DocumentAction;

@@ -298,6 +298,7 @@ describe('bulkPages', () => {
         items: pages.flatMap((page) => page.items),
         records: pages.flatMap((page) => page.records),
       }).toEqual(parseBulk(body, 'url-index'));
+      expect(pages.map((page) => page.more)).toEqual(pages.map((_, i) => i < pages.length - 1));
       for (const page of pages) {
         expect(page.items.length).toBeGreaterThan(0);
         expect(page.items.length).toBeLessThanOrEqual(limits.items);

@@ -3,6 +3,7 @@ import type {
   BulkDocument,
   BulkItemError,
   BulkItemFailure,
+  BulkPage,
   BulkParseResult,
   BulkRequestItem,
   DocumentAction,
@@ -68,7 +69,7 @@ export function bulkPages(
   body: Buffer,
   defaultIndex: string | undefined,
   limits: PageLimits,
-): Iterable<BulkParseResult> {
+): Iterable<BulkPage> {
   const fallbackIndex = defaultIndex || DEFAULT_BULK_INDEX;
   const actions = walk(body, fallbackIndex, limits.maxRecordWeight, () => undefined);
   let count = 0;
@@ -83,13 +84,14 @@ export function bulkPages(
   return pages(walk(body, fallbackIndex, limits.maxRecordWeight, readSource), limits);
 }
 
-function* pages(items: Iterable<BulkRequestItem>, limits: PageLimits): Generator<BulkParseResult> {
-  let page: BulkParseResult = { items: [], records: [] };
+function* pages(items: Iterable<BulkRequestItem>, limits: PageLimits): Generator<BulkPage> {
+  let page: BulkPage = { items: [], records: [], more: false };
   let bytes = 0;
   for (const item of items) {
     if (page.items.length >= limits.items || bytes >= limits.bytes) {
+      page.more = true;
       yield page;
-      page = { items: [], records: [] };
+      page = { items: [], records: [], more: false };
       bytes = 0;
     }
     page.items.push(item);

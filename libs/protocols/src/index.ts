@@ -1,6 +1,12 @@
 export { ProtocolError, type ProtocolErrorOptions } from './protocol-error';
 export { decodeBody } from './body-decoding';
-export { decodeJsonLogs, jsonLogPages, type JsonLogError, type JsonLogsResult } from './json-logs';
+export {
+  decodeJsonLogs,
+  jsonLogPages,
+  type JsonLogError,
+  type JsonLogsPage,
+  type JsonLogsResult,
+} from './json-logs';
 export type { PageLimits } from './pages';
 export { jsonWeight } from './json-weight';
 export type {
@@ -9,6 +15,7 @@ export type {
   BulkItemError,
   BulkItemFailure,
   BulkItemOutcome,
+  BulkPage,
   BulkItemSuccess,
   BulkParseResult,
   BulkRequestItem,

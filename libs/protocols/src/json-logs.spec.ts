@@ -1,4 +1,4 @@
-import { decodeJsonLogs, jsonLogPages, type JsonLogsResult } from './json-logs';
+import { decodeJsonLogs, jsonLogPages, type JsonLogsPage } from './json-logs';
 import type { PageLimits } from './pages';
 import { seededRandom } from './testing/seeded-random';
 
@@ -163,7 +163,7 @@ function randomBody(next: () => number): string {
   return Array.from({ length: count }, pick).join(ending) + (next() < 0.5 ? ending : '');
 }
 
-function pagesOf(body: string, limits: PageLimits): JsonLogsResult[] {
+function pagesOf(body: string, limits: PageLimits): JsonLogsPage[] {
   return [...jsonLogPages(Buffer.from(body), limits)];
 }
 
@@ -181,6 +181,7 @@ describe('jsonLogPages', () => {
         records: pages.flatMap((page) => page.records),
         errors: pages.flatMap((page) => page.errors),
       }).toEqual(decodeJsonLogs(body));
+      expect(pages.map((page) => page.more)).toEqual(pages.map((_, i) => i < pages.length - 1));
       for (const page of pages) {
         expect(page.records.length + page.errors.length).toBeGreaterThan(0);
         expect(page.records.length + page.errors.length).toBeLessThanOrEqual(limits.items);

@@ -17,6 +17,12 @@ export interface JsonLogsResult {
   errors: JsonLogError[];
 }
 
+/** One page of {@link jsonLogPages}. */
+export interface JsonLogsPage extends JsonLogsResult {
+  /** Whether another page follows: false for the body's last. */
+  more: boolean;
+}
+
 /**
  * Decodes a whole `POST /api/v1/logs` body at once; {@link jsonLogPages} reads
  * the same body page by page with the same records and errors.
@@ -50,14 +56,14 @@ export function decodeJsonLogs(body: string | Buffer): JsonLogsResult {
  * body is still treated as NDJSON with a broken first line when its second line
  * is an object of its own, and as one malformed document otherwise.
  */
-export function* jsonLogPages(body: Buffer, limits: PageLimits): Generator<JsonLogsResult> {
+export function* jsonLogPages(body: Buffer, limits: PageLimits): Generator<JsonLogsPage> {
   const lines = new LineCursor(body);
   if (!lines.next()) return;
   const page = new Page(limits);
   if (lines.weighsOver(limits.maxRecordWeight)) {
     if (!lines.hasMore()) {
       page.error(0, tooHeavyDocument(body, lines.weight, limits));
-      yield page.take();
+      yield page.take(false);
       return;
     }
     page.error(0, tooHeavyLine(lines, limits));
@@ -74,7 +80,7 @@ export function* jsonLogPages(body: Buffer, limits: PageLimits): Generator<JsonL
     const firstLineError = `line ${firstLineNumber}: ${parseErrorMessage(error)}`;
     if (!lines.hasMore()) {
       page.error(0, firstLineError);
-      yield page.take();
+      yield page.take(false);
       return;
     }
     yield* multiLine(body, page, lines, firstLineError);
@@ -104,11 +110,11 @@ class Page {
     return this.result.records.length === 0 && this.result.errors.length === 0;
   }
 
-  take(): JsonLogsResult {
+  take(more: boolean): JsonLogsPage {
     const taken = this.result;
     this.result = { records: [], errors: [] };
     this.bytes = 0;
-    return taken;
+    return { ...taken, more };
   }
 
   record(data: Record<string, unknown>, raw: string, bytes: number): void {
@@ -135,7 +141,7 @@ function* multiLine(
   page: Page,
   lines: LineCursor,
   firstLineError: string,
-): Generator<JsonLogsResult> {
+): Generator<JsonLogsPage> {
   const limit = page.limits.maxRecordWeight;
   if (mayWeighOver(body.length, limit)) {
     const weight = jsonWeight(body);
@@ -170,7 +176,7 @@ function* brokenFirstLine(
   lines: LineCursor,
   firstLineError: string,
   documentError: string,
-): Generator<JsonLogsResult> {
+): Generator<JsonLogsPage> {
   lines.next();
   let second: unknown;
   if (!lines.weighsOver(page.limits.maxRecordWeight)) {
@@ -182,11 +188,11 @@ function* brokenFirstLine(
   }
   if (!isJsonObject(second)) {
     page.error(0, documentError);
-    yield page.take();
+    yield page.take(false);
     return;
   }
   page.error(0, firstLineError);
-  if (page.full()) yield page.take();
+  if (page.full()) yield page.take(true);
   page.line(1, second, lines.line, lines.lineNumber, lines.lineBytes);
   yield* remainingLines(page, lines, 2);
 }
@@ -195,9 +201,9 @@ function* remainingLines(
   page: Page,
   lines: LineCursor,
   firstIndex: number,
-): Generator<JsonLogsResult> {
+): Generator<JsonLogsPage> {
   for (let index = firstIndex; lines.next(); index++) {
-    if (page.full()) yield page.take();
+    if (page.full()) yield page.take(true);
     if (lines.weighsOver(page.limits.maxRecordWeight)) {
       page.error(index, tooHeavyLine(lines, page.limits));
       continue;
@@ -211,13 +217,13 @@ function* remainingLines(
     }
     page.line(index, value, lines.line, lines.lineNumber, lines.lineBytes);
   }
-  if (!page.empty()) yield page.take();
+  if (!page.empty()) yield page.take(false);
 }
 
-function* documentPages(page: Page, value: unknown, raw: string): Generator<JsonLogsResult> {
+function* documentPages(page: Page, value: unknown, raw: string): Generator<JsonLogsPage> {
   if (isJsonObject(value)) {
     page.record(value, raw, raw.length);
-    yield page.take();
+    yield page.take(false);
     return;
   }
   if (!Array.isArray(value)) {
@@ -225,11 +231,11 @@ function* documentPages(page: Page, value: unknown, raw: string): Generator<Json
       0,
       `body is ${describeJsonType(value)}, expected an object, an array of objects or NDJSON`,
     );
-    yield page.take();
+    yield page.take(false);
     return;
   }
   for (let index = 0; index < value.length; index++) {
-    if (page.full()) yield page.take();
+    if (page.full()) yield page.take(true);
     const element: unknown = value[index];
     // The pipeline turns a record's data into its event in place: dropping it
     // from the array lets it go once stored rather than with the whole array.
@@ -242,7 +248,7 @@ function* documentPages(page: Page, value: unknown, raw: string): Generator<Json
       page.error(index, `element ${index} is ${describeJsonType(element)}, expected an object`);
     }
   }
-  if (!page.empty()) yield page.take();
+  if (!page.empty()) yield page.take(false);
 }
 
 function tooHeavyLine(lines: LineCursor, limits: PageLimits): string {
