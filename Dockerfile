@@ -22,4 +22,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
   CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The heap cap is safe because ingest bounds what it holds (README, Operate).
-CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=8", "dist/apps/logwarden/src/main.js"]
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=8", "--heap-growing-percent=100", "dist/apps/logwarden/src/main.js"]

@@ -17,7 +17,8 @@ const RESULTS_FILE = join(ROOT, '.bench', 'latest.json');
  * LOGWARDEN_BENCH_NODE_FLAGS replaces them, to measure other settings.
  */
 const SERVER_NODE_FLAGS = (
-  process.env.LOGWARDEN_BENCH_NODE_FLAGS ?? '--max-old-space-size=160 --max-semi-space-size=8'
+  process.env.LOGWARDEN_BENCH_NODE_FLAGS ??
+  '--max-old-space-size=160 --max-semi-space-size=8 --heap-growing-percent=100'
 )
   .split(' ')
   .filter((flag) => flag !== '');
