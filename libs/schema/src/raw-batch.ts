@@ -6,7 +6,7 @@
 export interface RawRecord {
   /** The decoded record (one NDJSON line, one bulk source document, ...). */
   data: Record<string, unknown>;
-  /** The record's bytes as received, used to derive a stable event id. */
+  /** The record's bytes as received, used to derive a stable event id; normalization then empties it. */
   raw: string;
   /** An id the shipper chose (Elasticsearch `_id`); wins over the derived one. */
   id?: string;
