@@ -18,6 +18,7 @@ import {
 } from '../event-store.port';
 import { SqliteDatabase } from './sqlite-database';
 import { SqliteWriter } from './sqlite-writer';
+import type { WriterRow } from './sqlite-writer.protocol';
 import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
 
 const STATEMENT_CACHE_SIZE = 200;
@@ -215,19 +216,14 @@ function text(value: unknown): string | null {
 }
 
 /**
- * The events in the writer's flat row format. Built apart from `append`: the writer gets a
+ * The events in the writer's row format. Built apart from `append`: the writer gets a
  * copy, and rows held through the commit (a closure over them would) cost the heap a second
  * copy of every document, promoted to the old generation.
- *
- * Filled by `push` so the array stays packed: a preallocated `new Array(n)` is holey, and V8
- * clones a holey array to the writer as a sparse one, listing and copying every index as a
- * key (about twice the cost on both threads).
  */
-function writerRows(events: EcsEvent[]): unknown[] {
-  const rows: unknown[] = [];
-  for (const event of events) {
+function writerRows(events: EcsEvent[]): WriterRow[] {
+  return events.map((event) => {
     const message = event.message;
-    rows.push(
+    return [
       event.event.id,
       event.tenant,
       // Normalization writes `@timestamp` as ISO-8601 UTC, which Date.parse reads exactly and fast.
@@ -239,7 +235,6 @@ function writerRows(events: EcsEvent[]): unknown[] {
       text(getField(event, 'event.dataset')),
       JSON.stringify(event),
       typeof message === 'string' && message !== '' ? message : null,
-    );
-  }
-  return rows;
+    ];
+  });
 }

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { WriterOptions, WriterReply, WriterRequest } from './sqlite-writer.protocol';
+import { WriterOptions, WriterReply, WriterRequest, WriterRow } from './sqlite-writer.protocol';
 
 interface Pending {
   resolve: (reply: WriterReply) => void;
@@ -37,7 +37,7 @@ export class SqliteWriter {
     );
   }
 
-  append(rows: unknown[]): Promise<Float64Array> {
+  append(rows: WriterRow[]): Promise<Float64Array> {
     return this.request({ kind: 'append', rows }).then(
       (reply) => (reply as { positions: Float64Array }).positions,
     );

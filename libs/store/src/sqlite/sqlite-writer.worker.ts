@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WAL_CHECKPOINT_PAGES } from './sqlite-database';
-import { ROW_WIDTH, WriterOptions, WriterReply, WriterRequest } from './sqlite-writer.protocol';
+import { WriterOptions, WriterReply, WriterRequest, WriterRow } from './sqlite-writer.protocol';
 
 /**
  * The event store's only writer, on its own thread so that inserting and
@@ -40,24 +40,24 @@ function reply(message: WriterReply, transfer: ArrayBuffer[] = []): void {
 }
 
 /** Each row's `seq`, or 0 for a duplicate. */
-function insert(rows: unknown[]): Float64Array {
-  const count = rows.length / ROW_WIDTH;
-  const positions = new Float64Array(count);
-  for (let i = 0, at = 0; i < count; i++, at += ROW_WIDTH) {
+function insert(rows: WriterRow[]): Float64Array {
+  const positions = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
     const info = insertEvent.run(
-      rows[at],
-      rows[at + 1],
-      rows[at + 2],
-      rows[at + 3],
-      rows[at + 4],
-      rows[at + 5],
-      rows[at + 6],
-      rows[at + 7],
-      rows[at + 8],
+      row[0],
+      row[1],
+      row[2],
+      row[3],
+      row[4],
+      row[5],
+      row[6],
+      row[7],
+      row[8],
     );
     if (info.changes === 0) continue;
     positions[i] = Number(info.lastInsertRowid);
-    if (rows[at + 9] !== null) insertText.run(info.lastInsertRowid, rows[at + 9]);
+    if (row[9] !== null) insertText.run(info.lastInsertRowid, row[9]);
   }
   return positions;
 }
@@ -73,10 +73,10 @@ function flush(): void {
     let rows = 0;
     while (
       queue.length > 0 &&
-      (rows === 0 || rows + queue[0].rows.length / ROW_WIDTH <= MAX_ROWS_PER_TRANSACTION)
+      (rows === 0 || rows + queue[0].rows.length <= MAX_ROWS_PER_TRANSACTION)
     ) {
       const next = queue.shift()!;
-      rows += next.rows.length / ROW_WIDTH;
+      rows += next.rows.length;
       batch.push(next);
     }
     const started = process.hrtime.bigint();
