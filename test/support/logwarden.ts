@@ -34,11 +34,12 @@ export async function startLogwarden(
 ): Promise<RunningLogwarden> {
   const config: LogwardenConfig = {
     ...loadConfig(env),
-    dataDir: tempDataDir(),
     adminKey: ADMIN_KEY,
     host: '127.0.0.1',
     port: 0,
     ...overrides,
+    // A restart passes the directory it reopens; a new one would be left behind empty.
+    dataDir: overrides.dataDir ?? tempDataDir(),
   };
   const app = await createHttpApp(AppModule.embedded(config), {
     maxBodyBytes: config.maxBodyBytes,
