@@ -218,7 +218,8 @@ function text(value: unknown): string | null {
 /**
  * The events in the writer's row format. Built apart from `append`: the writer gets a
  * copy, and rows held through the commit (a closure over them would) cost the heap a second
- * copy of every document, promoted to the old generation.
+ * copy of every document, promoted to the old generation. `map` keeps the array packed; a
+ * preallocated `new Array(n)` is holey, and V8 clones a holey array as a sparse one, key by key.
  */
 function writerRows(events: EcsEvent[]): WriterRow[] {
   return events.map((event) => {
