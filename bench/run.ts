@@ -71,6 +71,10 @@ interface IngestFigures {
   searchableSeconds: number;
   eventsPerSecond: number;
   megabytesPerSecond: number;
+  /** Server CPU time, all threads, per event over the same span. */
+  cpuMicrosPerEvent: number;
+  /** Bytes the server wrote to storage per event over the same span. */
+  diskBytesPerEvent: number;
 }
 
 interface LatencyFigures {
@@ -160,6 +164,7 @@ async function ingest(
   globalThis.gc?.();
   let next = 0;
   let retries429 = 0;
+  const workBefore = server.work();
   const started = performance.now();
   const worker = async () => {
     while (next < batches.length) retries429 += await send(server, batches[next++]);
@@ -173,6 +178,7 @@ async function ingest(
     stored = await storedEvents(server, oldestMs);
   }
   const searchable = performance.now();
+  const workAfter = server.work();
   if (stored !== expectedTotal) {
     throw new Error(`search counts ${stored} events where ${expectedTotal} were acknowledged`);
   }
@@ -189,6 +195,8 @@ async function ingest(
     searchableSeconds,
     eventsPerSecond: events / searchableSeconds,
     megabytesPerSecond: bytes / 1e6 / searchableSeconds,
+    cpuMicrosPerEvent: ((workAfter.cpuSeconds - workBefore.cpuSeconds) * 1e6) / events,
+    diskBytesPerEvent: (workAfter.diskWrittenBytes - workBefore.diskWrittenBytes) / events,
   };
 }
 
@@ -324,6 +332,8 @@ function report(r: Results): string {
     number(f.eventsPerSecond),
     number(f.megabytesPerSecond, 1),
     f.retries429,
+    number(f.cpuMicrosPerEvent, 1),
+    number(f.diskBytesPerEvent),
   ];
   const latencyRow = (name: string, f: LatencyFigures) => [
     name,
@@ -344,12 +354,24 @@ Workload: ${number(r.workload.events)} events from ${number(s.containers)} conta
           ${q.words.length} search words in ${s.wordShare.min * 100}-${s.wordShare.max * 100} % of messages (e.g. ${q.words.slice(0, 6).join(', ')})
 
 ${table([
-  ['Ingest', 'events', 'sent', 'acked s', 'searchable s', 'events/s', 'MB/s', '429s'],
+  [
+    'Ingest',
+    'events',
+    'sent',
+    'acked s',
+    'searchable s',
+    'events/s',
+    'MB/s',
+    '429s',
+    'CPU us/event',
+    'disk B/event',
+  ],
   phaseRow(`first ${number(s.ingestEvents)}`, r.ingest),
   phaseRow(`fill to ${number(s.totalEvents)}`, r.fill),
 ])}
 (rates from the first request until search counts every event sent; ${number(s.eventsPerRequest)} events per request, ${s.concurrency} in flight;
- first ${number(s.ingestEvents)}: median of ${r.ingestTrials.length} fresh servers, ${r.ingestTrials.map((f) => number(f.eventsPerSecond)).join(' / ')} events/s)
+ first ${number(s.ingestEvents)}: median of ${r.ingestTrials.length} fresh servers, ${r.ingestTrials.map((f) => number(f.eventsPerSecond)).join(' / ')} events/s;
+ CPU: the server's threads together over the same span; disk: bytes it wrote to storage, WAL and checkpoints)
 
 ${table([
   ['Search (ms, client side, sequential)', 'runs', 'p50', 'p95', 'p99', 'max', 'mean hits'],

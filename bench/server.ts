@@ -20,6 +20,19 @@ export interface MemoryFigures {
   maxSampledRssBytes: number;
 }
 
+/**
+ * What the server has done so far. Per event, the bytes written depend on the code and
+ * the store's size alone; the CPU time, like the rate, also on the host's speed of the moment.
+ */
+export interface WorkFigures {
+  /** User plus system CPU time of all its threads. */
+  cpuSeconds: number;
+  /** Bytes it caused to be written to storage: the WAL, checkpoints, the database. */
+  diskWrittenBytes: number;
+}
+
+/** Linux reports process times in USER_HZ, 100 per second on every architecture it runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -48,6 +61,16 @@ function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   } catch {
     return 0;
   }
+}
+
+function procWork(pid: number): WorkFigures {
+  // The command name, in parentheses, may hold spaces: count fields after its end.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const io = /^write_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, diskWrittenBytes: io ? Number(io[1]) : 0 };
 }
 
 function directoryBytes(path: string): number {
@@ -178,6 +201,12 @@ export class BenchServer {
   /** Store size on disk: every file under the data directory, WAL included. */
   dataBytes(): number {
     return directoryBytes(this.dataDir);
+  }
+
+  /** Totals since the server started; read it before stopping. */
+  work(): WorkFigures {
+    this.assertAlive();
+    return procWork(this.pid);
   }
 
   /** Must be read before stopping: VmHWM vanishes with the process. */
