@@ -67,7 +67,7 @@ function procWork(pid: number): WorkFigures {
   // The command name, in parentheses, may hold spaces: count fields after its end.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  // utime and stime are fields 14 and 15 of the line: the 12th and 13th after the name.
   const ticks = Number(fields[11]) + Number(fields[12]);
   const io = /^write_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
   return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, diskWrittenBytes: io ? Number(io[1]) : 0 };
