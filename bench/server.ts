@@ -21,8 +21,8 @@ export interface MemoryFigures {
 }
 
 /**
- * What the server has done so far. Per event, the bytes written depend on the code and
- * the store's size alone; the CPU time, like the rate, also on the host's speed of the moment.
+ * What the server has done so far. Per event, the bytes written depend on the code, the
+ * store's size and the rows per transaction; the CPU time, like the rate, also on the host.
  */
 export interface WorkFigures {
   /** User plus system CPU time of all its threads. */
