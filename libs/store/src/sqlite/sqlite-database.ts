@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerTokens } from './sqlite-container-index';
+
+/** SQL name of `containerTokens`, for migrations that index stored events. */
+const CONTAINER_TOKENS_FUNCTION = 'logwarden_container_tokens';
 
 /** Schema migrations of the event database, applied in order; `user_version` records how many ran. */
 export const EVENT_MIGRATIONS: string[] = [
@@ -35,6 +39,24 @@ export const EVENT_MIGRATIONS: string[] = [
     secret_hash TEXT NOT NULL,
     created_at TEXT NOT NULL
   );
+  `,
+  // The container index moves into events_fts (see sqlite-container-index.ts). A
+  // contentless table cannot gain a column, so it is rebuilt from the documents.
+  `
+  DROP INDEX events_tenant_container_ts;
+  DROP TRIGGER events_fts_delete;
+  DROP TABLE events_fts;
+  CREATE VIRTUAL TABLE events_fts USING fts5 (message, container, content = '', contentless_delete = 1);
+  INSERT INTO events_fts (rowid, message, container)
+    SELECT seq, message, container FROM (
+      SELECT seq,
+        CASE WHEN json_type(doc, '$.message') = 'text' THEN nullif(doc ->> '$.message', '') END AS message,
+        ${CONTAINER_TOKENS_FUNCTION}(container_name, ts) AS container
+      FROM events)
+    WHERE message IS NOT NULL OR container IS NOT NULL;
+  CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+    DELETE FROM events_fts WHERE rowid = old.seq;
+  END;
   `,
 ];
 
@@ -157,6 +179,9 @@ export class SqliteDatabase {
     this.db.pragma('temp_store = FILE');
     this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     this.db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 16384}`);
+    this.db.function(CONTAINER_TOKENS_FUNCTION, { deterministic: true }, (name, ts) =>
+      typeof name === 'string' && typeof ts === 'number' ? containerTokens(name, ts) : null,
+    );
     this.migrate();
   }
 

@@ -156,7 +156,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async distinctValues(request: DistinctValuesRequest): Promise<DistinctValues[]> {
-    const compiled = compileSqliteWhere(request.query);
+    const compiled = compileSqliteWhere(request.query, request.range);
     const columns = request.fields.map((field, i) => {
       const column = SQLITE_FIELD_COLUMNS[field];
       return `${column ? `e.${column}` : `json_extract(e.doc, '${jsonPath(field).replaceAll("'", "''")}')`} AS v${i}`;
@@ -203,7 +203,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Tenant, time range and query as one WHERE clause over alias `e`. */
   private filter(request: AggregationRequest): { where: string; params: unknown[] } {
-    const compiled = compileSqliteWhere(request.query);
+    const compiled = compileSqliteWhere(request.query, request.range);
     return {
       where: `e.tenant = ? AND e.ts >= ? AND e.ts < ? AND (${compiled.sql})`,
       params: [request.tenant, request.range.from, request.range.to, ...compiled.params],

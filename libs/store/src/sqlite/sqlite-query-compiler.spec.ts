@@ -7,7 +7,9 @@ import {
   randomQueries,
   type QueryEvent,
 } from '../testing/query-cases';
-import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
+import type { TimeRange } from '../event-store.port';
+import { containerTokens } from './sqlite-container-index';
+import { compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
 
 const DDL = `
   CREATE TABLE events (
@@ -18,10 +20,16 @@ const DDL = `
     container_name TEXT, host_name TEXT, service_name TEXT, log_level TEXT, dataset TEXT,
     doc TEXT NOT NULL
   );
-  CREATE VIRTUAL TABLE events_fts USING fts5(message, content='', contentless_delete=1);
+  CREATE VIRTUAL TABLE events_fts USING fts5(message, container, content='', contentless_delete=1);
 `;
 
 type Event = QueryEvent;
+
+function timeOf(e: Event): number {
+  const ts = eventTimeMillis(e['@timestamp']);
+  if (ts === undefined) throw new Error(`fixture ${JSON.stringify(e)} has no valid @timestamp`);
+  return ts;
+}
 
 const EVENTS = QUERY_EVENTS;
 const CASES = QUERY_CASES;
@@ -34,7 +42,9 @@ function openDatabase(events: Event[]): Database.Database {
     `INSERT INTO events (id, tenant, ts, container_name, host_name, service_name, log_level, dataset, doc)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertText = db.prepare('INSERT INTO events_fts (rowid, message) VALUES (?, ?)');
+  const insertText = db.prepare(
+    'INSERT INTO events_fts (rowid, message, container) VALUES (?, ?, ?)',
+  );
   const stringAt = (e: Event, path: string): string | null => {
     const value = path
       .split('.')
@@ -42,18 +52,22 @@ function openDatabase(events: Event[]): Database.Database {
     return typeof value === 'string' ? value : null;
   };
   for (const e of events) {
+    const ts = timeOf(e);
+    const container = stringAt(e, 'container.name');
     const { lastInsertRowid } = insert.run(
       (e.event as Event).id,
       e.tenant,
-      eventTimeMillis(e['@timestamp']),
-      stringAt(e, 'container.name'),
+      ts,
+      container,
       stringAt(e, 'host.name'),
       stringAt(e, 'service.name'),
       stringAt(e, 'log.level'),
       stringAt(e, 'event.dataset'),
       JSON.stringify(e),
     );
-    if (typeof e.message === 'string') insertText.run(lastInsertRowid, e.message);
+    const message = typeof e.message === 'string' ? e.message : null;
+    const tokens = container === null ? null : containerTokens(container, ts);
+    if (message !== null || tokens !== null) insertText.run(lastInsertRowid, message, tokens);
   }
   return db;
 }
@@ -63,17 +77,31 @@ describe('compileSqliteWhere', () => {
   beforeAll(() => (db = openDatabase(EVENTS)));
   afterAll(() => db.close());
 
-  const sqlIds = (node: QueryNode): string[] => {
-    const { sql, params } = compileSqliteWhere(node);
+  const sqlIds = (node: QueryNode, range?: TimeRange): string[] => {
+    const { sql, params } = compileSqliteWhere(node, range);
+    const window = range ? [range.from, range.to] : [-Infinity, Infinity];
     return db
-      .prepare(`SELECT id FROM events e WHERE ${sql} ORDER BY seq`)
+      .prepare(`SELECT id FROM events e WHERE e.ts >= ? AND e.ts < ? AND (${sql}) ORDER BY seq`)
       .pluck()
-      .all(...params) as string[];
+      .all(...window, ...params) as string[];
   };
-  const memoryIds = (node: QueryNode): string[] => {
+  const memoryIds = (node: QueryNode, range?: TimeRange): string[] => {
     const matches = compileMatcher(node);
-    return EVENTS.filter(matches).map((e) => (e.event as Event).id as string);
+    const inRange = (e: Event): boolean => {
+      const ts = timeOf(e);
+      return !range || (ts >= range.from && ts < range.to);
+    };
+    return EVENTS.filter((e) => inRange(e) && matches(e)).map(
+      (e) => (e.event as Event).id as string,
+    );
   };
+  const times = EVENTS.map(timeOf);
+  /** Every event; then windows that start and end inside minutes, so covers overhang both ends. */
+  const RANGES: TimeRange[] = [
+    { from: Math.min(...times), to: Math.max(...times) + 1 },
+    { from: Date.parse('2024-05-01T10:00:30Z'), to: Date.parse('2024-05-01T10:11:00.001Z') },
+    { from: Date.parse('2024-05-01T10:02:00Z'), to: Date.parse('2024-05-01T10:12:00Z') },
+  ];
 
   it('has a table covering at least 40 queries', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
@@ -83,12 +111,14 @@ describe('compileSqliteWhere', () => {
     const node = parseQuery(query, { now: NOW });
     expect(sqlIds(node)).toEqual(expected);
     expect(memoryIds(node)).toEqual(expected);
+    expect(sqlIds(node, RANGES[0])).toEqual(expected);
   });
 
-  it('agrees with the in-memory matcher on hundreds of random queries', () => {
+  it('agrees with the in-memory matcher on hundreds of random queries, in time ranges', () => {
     for (const query of randomQueries(7, 400)) {
       const node = parseQuery(query, { now: NOW });
       expect(sqlIds(node)).toEqual(memoryIds(node));
+      for (const range of RANGES) expect(sqlIds(node, range)).toEqual(memoryIds(node, range));
     }
   });
 
@@ -120,9 +150,9 @@ describe('compileSqliteWhere', () => {
   });
 
   it('compiles a promoted field to a plain column comparison that can use an index', () => {
-    expect(compileSqliteWhere(parseQuery('container.name:api'))).toEqual({
-      sql: 'e.container_name = ?',
-      params: ['api'],
+    expect(compileSqliteWhere(parseQuery('host.name:node-1'))).toEqual({
+      sql: 'e.host_name = ?',
+      params: ['node-1'],
     });
     const indexed = new Database(':memory:');
     indexed.exec(DDL);
@@ -154,9 +184,30 @@ describe('compileSqliteWhere', () => {
     expect(sql.match(/events_fts MATCH/g)).toHaveLength(1);
   });
 
-  it('accepts an extended column map', () => {
-    const columns = { ...SQLITE_FIELD_COLUMNS, 'user.name': 'user_name' };
-    expect(compileSqliteWhere(parseQuery('user.name:root'), columns).sql).toBe('e.user_name = ?');
+  it('looks a container up in the FTS index, in one lookup with the words beside it', () => {
+    const range = {
+      from: Date.parse('2024-05-01T10:00:30Z'),
+      to: Date.parse('2024-05-01T10:02:00Z'),
+    };
+    const node = parseQuery('container.name:api AND connection');
+    const { sql, params } = compileSqliteWhere(node, range);
+    expect(sql.match(/events_fts MATCH/g)).toHaveLength(1);
+    expect(params).toEqual([
+      'api',
+      'container : (c617069m28575960 OR c617069m28575961) AND message : "connection"',
+    ]);
+  });
+
+  it('covers partial minutes whole, and the time filter trims what they overhang', () => {
+    const node = parseQuery('container.name:api');
+    const { params } = compileSqliteWhere(node, RANGES[1]);
+    const covered = db
+      .prepare('SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid')
+      .pluck()
+      .all(params[1]);
+    // e1 and e16 fall in 10:00, the first minute, but before the range starts at 10:00:30.
+    expect(covered).toEqual([1, 4, 12, 16]);
+    expect(sqlIds(node, RANGES[1])).toEqual(['e4', 'e12']);
   });
 });
 

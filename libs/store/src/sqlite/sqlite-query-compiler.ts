@@ -12,15 +12,19 @@ import {
   type WildcardDialect,
   type WildcardNode,
 } from '@logwarden/query';
+import type { TimeRange } from '../event-store.port';
+import { containerCover } from './sqlite-container-index';
+
+const CONTAINER_FIELD = 'container.name';
 
 /**
- * Fields stored in their own column of `events` (alias `e`), so filters on them use
- * indexes. The `@timestamp` column holds `eventTimeMillis(@timestamp)`; every other
- * column holds the field's value when it is a string and NULL otherwise.
+ * Fields stored in their own column of `events` (alias `e`), so filters and aggregations
+ * on them read no JSON. The `@timestamp` column holds `eventTimeMillis(@timestamp)`; every
+ * other column holds the field's value when it is a string and NULL otherwise.
  */
 export const SQLITE_FIELD_COLUMNS: Readonly<Record<string, string>> = {
   [TIMESTAMP_FIELD]: 'ts',
-  'container.name': 'container_name',
+  [CONTAINER_FIELD]: 'container_name',
   'host.name': 'host_name',
   'service.name': 'service_name',
   'log.level': 'log_level',
@@ -36,14 +40,12 @@ export interface SqliteWhere {
 /**
  * Compiles a query into a WHERE expression over `events e` (plus `events_fts`, whose
  * rowid is `e.seq`). It matches exactly the events `compileMatcher` matches; every
- * value is a bound parameter.
+ * value is a bound parameter. Given the time range the caller also filters `e.ts` by,
+ * container equalities are served by the container index (sqlite-container-index.ts).
  */
-export function compileSqliteWhere(
-  node: QueryNode,
-  columns: Readonly<Record<string, string>> = SQLITE_FIELD_COLUMNS,
-): SqliteWhere {
+export function compileSqliteWhere(node: QueryNode, range?: TimeRange): SqliteWhere {
   const params: unknown[] = [];
-  const sql = new WhereCompiler(columns, params).compile(node);
+  const sql = new WhereCompiler(params, range).compile(node);
   return { sql, params };
 }
 
@@ -73,9 +75,11 @@ const GLOB: WildcardDialect = {
 };
 
 class WhereCompiler {
+  private readonly columns = SQLITE_FIELD_COLUMNS;
+
   constructor(
-    private readonly columns: Readonly<Record<string, string>>,
     private readonly params: unknown[],
+    private readonly range: TimeRange | undefined,
   ) {}
 
   compile(node: QueryNode): string {
@@ -95,25 +99,55 @@ class WhereCompiler {
       }
       case 'exists':
         return this.exists(node.field);
-      default:
-        return this.field(node.field, this.predicate(node));
+      default: {
+        const compared = this.field(node.field, this.predicate(node));
+        const container = this.containerMatch(node);
+        return container === undefined ? compared : `${compared} AND ${this.ftsMatch(container)}`;
+      }
     }
   }
 
   /**
-   * All full-text children become one FTS5 MATCH (`"a" AND "b"`): one index lookup
-   * instead of one per word.
+   * All full-text children, and under AND the container equalities, become one FTS5
+   * MATCH (`message : "a" AND container : (...)`): one index lookup instead of one each.
    */
   private junction(kind: 'and' | 'or', children: QueryNode[]): string {
-    const texts = children.filter((child): child is TextNode => child.kind === 'text');
-    const parts = children.filter((child) => child.kind !== 'text').map((c) => this.compile(c));
-    const queries = texts.map(ftsQuery);
-    const searchable = queries.filter((query): query is string => query !== undefined);
-    if (kind === 'and' && searchable.length < queries.length) parts.push('0');
-    else if (searchable.length > 0) {
-      parts.push(this.ftsMatch(searchable.join(kind === 'and' ? ' AND ' : ' OR ')));
+    const parts: string[] = [];
+    const matches: string[] = [];
+    let unsearchable = false;
+    for (const child of children) {
+      if (child.kind === 'text') {
+        const query = ftsQuery(child);
+        if (query === undefined) unsearchable = true;
+        else matches.push(query);
+        continue;
+      }
+      const container = kind === 'and' ? this.containerMatch(child) : undefined;
+      if (container === undefined) parts.push(this.compile(child));
+      else {
+        parts.push(this.field(CONTAINER_FIELD, this.predicate(child as TermNode)));
+        matches.push(container);
+      }
+    }
+    // Under OR a text without words matches nothing and drops out; under AND it empties the group.
+    if (kind === 'and' && unsearchable) parts.push('0');
+    else if (matches.length > 0) {
+      parts.push(this.ftsMatch(matches.join(kind === 'and' ? ' AND ' : ' OR ')));
     }
     return join(parts, kind === 'and' ? 'AND' : 'OR');
+  }
+
+  /**
+   * The FTS5 query for a `container.name` equality over the compiled range; undefined
+   * when the node is anything else or the range is too long for the index to pay.
+   * Stored names are strings, so only the string form of the value can match.
+   */
+  private containerMatch(node: QueryNode): string | undefined {
+    if (node.kind !== 'term' || node.field !== CONTAINER_FIELD || !this.range) return undefined;
+    const name = termTargets(node.value).string;
+    if (name === undefined) return undefined;
+    const tokens = containerCover(name, this.range.from, this.range.to);
+    return tokens && tokens.length > 0 ? `container : (${tokens.join(' OR ')})` : undefined;
   }
 
   private ftsMatch(query: string): string {
@@ -194,13 +228,14 @@ class WhereCompiler {
 }
 
 /**
- * The FTS5 query for a text node: its tokens as one quoted phrase, `*` marking the last
- * as a prefix. Tokens hold only letters and digits, so quoting needs no escaping.
+ * The FTS5 query for a text node: its tokens as one quoted phrase in the `message`
+ * column, `*` marking the last as a prefix. Tokens hold only letters and digits, so
+ * quoting needs no escaping.
  */
 function ftsQuery(node: TextNode): string | undefined {
   const tokens = textTokens(node.value);
   if (tokens.length === 0) return undefined;
-  return `"${tokens.join(' ')}"${node.prefix ? '*' : ''}`;
+  return `message : "${tokens.join(' ')}"${node.prefix ? '*' : ''}`;
 }
 
 /** SQL for `parseNumericString(value) !== undefined`, built from GLOB since SQLite has no regex. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { containerTokens } from './sqlite-container-index';
 import { WAL_CHECKPOINT_PAGES } from './sqlite-database';
 import { WriterOptions, WriterReply, WriterRequest, WriterRow } from './sqlite-writer.protocol';
 
@@ -26,7 +27,9 @@ const insertEvent = db.prepare(
   `INSERT INTO events (id, tenant, ts, container_name, host_name, service_name, log_level, dataset, doc)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 );
-const insertText = db.prepare('INSERT INTO events_fts (rowid, message) VALUES (?, ?)');
+const insertText = db.prepare(
+  'INSERT INTO events_fts (rowid, message, container) VALUES (?, ?, ?)',
+);
 const tenants = db.prepare('SELECT DISTINCT tenant FROM events').pluck();
 const deleteOld = db.prepare(
   'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant = ? AND ts < ? LIMIT ?)',
@@ -57,7 +60,9 @@ function insert(rows: WriterRow[]): Float64Array {
     );
     if (info.changes === 0) continue;
     positions[i] = Number(info.lastInsertRowid);
-    if (row[9] !== null) insertText.run(info.lastInsertRowid, row[9]);
+    const container = row[3] === null ? null : containerTokens(row[3], row[2]);
+    if (row[9] !== null || container !== null)
+      insertText.run(info.lastInsertRowid, row[9], container);
   }
   return positions;
 }
