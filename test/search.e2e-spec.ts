@@ -103,6 +103,66 @@ describe('GET /api/v1/search', () => {
     ]);
   });
 
+  it('pages through one container in either order, newest or oldest first', async () => {
+    const api = Array.from({ length: 100 }, (_, i) => 3 * i);
+    for (const [sort, expected] of [
+      ['@timestamp:desc', [...api].reverse()],
+      ['@timestamp:asc', api],
+    ] as const) {
+      const seen: number[] = [];
+      let params: Record<string, string | number> = { q: 'container.name:api', size: 30, sort };
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await search(server.url, params, reader);
+        expect(page.body.total).toBe(100);
+        seen.push(
+          ...page.body.hits.map((e: { message: string }) => Number(e.message.split(' ').pop())),
+        );
+        if (!page.body.next_cursor) break;
+        params = { q: 'container.name:api', cursor: page.body.next_cursor };
+      }
+      expect(seen).toEqual(expected);
+    }
+  });
+
+  it('finds the events of a container days apart in a search with no time bounds', async () => {
+    const ingest = await createKey(server.url, ['ingest'], 'spread');
+    const spreadReader = await createKey(server.url, ['reader'], 'spread');
+    const days = [0, 1, 3, 40, 400];
+    const events = days.flatMap((day) => [
+      {
+        '@timestamp': new Date(BASE - day * 86_400_000).toISOString(),
+        message: `db day ${day}`,
+        container: { name: 'db' },
+      },
+      {
+        '@timestamp': new Date(BASE - day * 86_400_000 + 1).toISOString(),
+        message: `cache day ${day}`,
+        container: { name: 'cache' },
+      },
+    ]);
+    expect((await postLogs(server.url, ndjson(events), { key: ingest })).body.accepted).toBe(10);
+    for (const sort of ['@timestamp:desc', '@timestamp:asc']) {
+      const found = await search(
+        server.url,
+        { q: 'container.name:db', size: 3, sort },
+        spreadReader,
+      );
+      expect(found.body.total).toBe(5);
+      const order = sort.endsWith('desc') ? days : [...days].reverse();
+      expect(found.body.hits.map((e: { message: string }) => e.message)).toEqual(
+        order.slice(0, 3).map((day) => `db day ${day}`),
+      );
+      const rest = await search(
+        server.url,
+        { q: 'container.name:db', cursor: found.body.next_cursor },
+        spreadReader,
+      );
+      expect(rest.body.hits.map((e: { message: string }) => e.message)).toEqual(
+        order.slice(3).map((day) => `db day ${day}`),
+      );
+    }
+  });
+
   it('answers 400 naming the position of a malformed query', async () => {
     const response = await search(server.url, { q: 'container.name:api AND (' }, reader);
     expect(response.status).toBe(400);

@@ -19,9 +19,32 @@ import {
 import { SqliteDatabase } from './sqlite-database';
 import { SqliteWriter } from './sqlite-writer';
 import type { WriterRow } from './sqlite-writer.protocol';
-import { SQLITE_FIELD_COLUMNS, compileSqliteWhere, jsonPath } from './sqlite-query-compiler';
+import {
+  SQLITE_FIELD_COLUMNS,
+  SqliteWhere,
+  compileSqliteWhere,
+  jsonPath,
+} from './sqlite-query-compiler';
 
 const STATEMENT_CACHE_SIZE = 200;
+
+/** Container searches read windows of 1 minute, then 8, 64, ... until the page is full. */
+const FIRST_WINDOW_MS = 60_000;
+const WINDOW_GROWTH = 8;
+
+interface Filter {
+  /** `events e`, NOT INDEXED when the query reads by `seq` from the container index. */
+  source: string;
+  where: string;
+  params: unknown[];
+  byContainer: boolean;
+}
+
+interface PageRow {
+  seq: number;
+  ts: number;
+  doc: string;
+}
 
 /**
  * Events in SQLite: writes go to the writer thread (see sqlite-writer.worker.ts),
@@ -76,22 +99,12 @@ export class SqliteEventStore implements EventStore {
     return this.writer.close();
   }
 
-  async search(request: SearchRequest): Promise<SearchResult> {
-    const { where, params } = this.filter(request);
-    const direction = request.order === 'asc' ? 'ASC' : 'DESC';
-    let pageWhere = where;
-    const pageParams = [...params];
-    if (request.searchAfter) {
-      const [ts, seq] = request.searchAfter;
-      const cmp = request.order === 'asc' ? '>' : '<';
-      pageWhere += ` AND (e.ts ${cmp} ? OR (e.ts = ? AND e.seq ${cmp} ?))`;
-      pageParams.push(ts, ts, seq);
-    }
-    const rows = this.statement(
-      `SELECT e.seq, e.ts, e.doc FROM events e WHERE ${pageWhere}
-       ORDER BY e.ts ${direction}, e.seq ${direction} LIMIT ?`,
-    ).all(...pageParams, request.size + 1) as { seq: number; ts: number; doc: string }[];
-
+  async search(asked: SearchRequest): Promise<SearchResult> {
+    const request = this.withinStoredTimes(asked);
+    const { source, where, params, byContainer } = this.filter(request);
+    const rows = byContainer
+      ? this.pageInWindows(request, request.size + 1)
+      : this.page(request, request.range, request.size + 1);
     const more = rows.length > request.size;
     if (more) rows.pop();
     // A first page that holds every match already is the count: most narrow searches skip a second pass.
@@ -99,7 +112,7 @@ export class SqliteEventStore implements EventStore {
       !request.searchAfter && !more
         ? rows.length
         : (this.statement(
-            `SELECT count(*) FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${TOTAL_HITS_LIMIT + 1})`,
+            `SELECT count(*) FROM (SELECT 1 FROM ${source} WHERE ${where} LIMIT ${TOTAL_HITS_LIMIT + 1})`,
           )
             .pluck()
             .get(...params) as number);
@@ -112,13 +125,57 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
+  /** Up to `limit` matches in `range` after the request's cursor, in the request's order. */
+  private page(request: SearchRequest, range: TimeRange, limit: number): PageRow[] {
+    const { source, where, params } = this.filter({ ...request, range });
+    const direction = request.order === 'asc' ? 'ASC' : 'DESC';
+    let pageWhere = where;
+    const pageParams = [...params];
+    if (request.searchAfter) {
+      const [ts, seq] = request.searchAfter;
+      const cmp = request.order === 'asc' ? '>' : '<';
+      pageWhere += ` AND (e.ts ${cmp} ? OR (e.ts = ? AND e.seq ${cmp} ?))`;
+      pageParams.push(ts, ts, seq);
+    }
+    return this.statement(
+      `SELECT e.seq, e.ts, e.doc FROM ${source} WHERE ${pageWhere}
+       ORDER BY e.ts ${direction}, e.seq ${direction} LIMIT ?`,
+    ).all(...pageParams, limit) as PageRow[];
+  }
+
+  /**
+   * A page gathered from windows of growing length, the one where the page starts
+   * first. The container index yields events in no time order, so one query over a
+   * long range would read every event of the container to sort them; the first
+   * window usually fills the page.
+   */
+  private pageInWindows(request: SearchRequest, limit: number): PageRow[] {
+    const ascending = request.order === 'asc';
+    let { from, to } = request.range;
+    if (request.searchAfter) {
+      const [ts] = request.searchAfter;
+      if (ascending) from = Math.max(from, ts);
+      else to = Math.min(to, ts + 1);
+    }
+    const rows: PageRow[] = [];
+    for (let span = FIRST_WINDOW_MS; from < to && rows.length < limit; span *= WINDOW_GROWTH) {
+      const window = ascending
+        ? { from, to: Math.min(to, from + span) }
+        : { from: Math.max(from, to - span), to };
+      rows.push(...this.page(request, window, limit - rows.length));
+      if (ascending) from = window.to;
+      else to = window.from;
+    }
+    return rows;
+  }
+
   async histogram(
     request: AggregationRequest & { intervalMs: number },
   ): Promise<HistogramBucket[]> {
-    const { where, params } = this.filter(request);
+    const { source, where, params } = this.filter(this.withinStoredTimes(request));
     const interval = request.intervalMs;
     return this.statement(
-      `SELECT (e.ts - (e.ts % ?)) AS key, count(*) AS count FROM events e
+      `SELECT (e.ts - (e.ts % ?)) AS key, count(*) AS count FROM ${source}
          WHERE ${where} GROUP BY key ORDER BY key`,
     ).all(interval, ...params) as HistogramBucket[];
   }
@@ -126,12 +183,12 @@ export class SqliteEventStore implements EventStore {
   async terms(
     request: AggregationRequest & { field: string; size: number },
   ): Promise<TermsBucket[]> {
-    const { where, params } = this.filter(request);
+    const { source, where, params } = this.filter(this.withinStoredTimes(request));
     const column = SQLITE_FIELD_COLUMNS[request.field];
     const sql = column
-      ? `SELECT e.${column} AS value, count(*) AS count FROM events e
+      ? `SELECT e.${column} AS value, count(*) AS count FROM ${source}
          WHERE ${where} AND e.${column} IS NOT NULL GROUP BY value ORDER BY count DESC, value LIMIT ?`
-      : `SELECT j.value AS value, count(*) AS count FROM events e, json_each(e.doc, ?) j
+      : `SELECT j.value AS value, count(*) AS count FROM ${source}, json_each(e.doc, ?) j
          WHERE ${where} AND j.type NOT IN ('object', 'array', 'null')
          GROUP BY value ORDER BY count DESC, value LIMIT ?`;
     const args = column
@@ -157,6 +214,7 @@ export class SqliteEventStore implements EventStore {
 
   async distinctValues(request: DistinctValuesRequest): Promise<DistinctValues[]> {
     const compiled = compileSqliteWhere(request.query, request.range);
+    const source = sourceOf(compiled);
     const columns = request.fields.map((field, i) => {
       const column = SQLITE_FIELD_COLUMNS[field];
       return `${column ? `e.${column}` : `json_extract(e.doc, '${jsonPath(field).replaceAll("'", "''")}')`} AS v${i}`;
@@ -164,7 +222,7 @@ export class SqliteEventStore implements EventStore {
     const groups = request.fields.map((_, i) => `v${i}`).join(', ');
     const rows = this.statement(
       `SELECT e.tenant AS tenant, ${columns.join(', ')}, min(e.ts) AS firstSeen, max(e.ts) AS lastSeen
-         FROM events e WHERE e.ts >= ? AND e.ts < ? AND (${compiled.sql})
+         FROM ${source} WHERE e.ts >= ? AND e.ts < ? AND (${compiled.sql})
          GROUP BY e.tenant${groups ? `, ${groups}` : ''} ORDER BY lastSeen DESC LIMIT ?`,
     ).all(request.range.from, request.range.to, ...compiled.params, request.limit) as Record<
       string,
@@ -201,14 +259,35 @@ export class SqliteEventStore implements EventStore {
     return this.database.isOpen() && this.writer.isAlive();
   }
 
-  /** Tenant, time range and query as one WHERE clause over alias `e`. */
-  private filter(request: AggregationRequest): { where: string; params: unknown[] } {
+  /**
+   * The request with its range cut to the tenant's first and last stored event: an
+   * open range would cover millennia of buckets in the container index.
+   */
+  private withinStoredTimes<T extends AggregationRequest>(request: T): T {
+    const stored = this.statement(
+      `SELECT (SELECT min(ts) FROM events WHERE tenant = ?) AS first,
+              (SELECT max(ts) FROM events WHERE tenant = ?) AS last`,
+    ).get(request.tenant, request.tenant) as { first: number | null; last: number | null };
+    if (stored.first === null || stored.last === null) return request;
+    const from = Math.max(request.range.from, stored.first);
+    const to = Math.max(from, Math.min(request.range.to, stored.last + 1));
+    return { ...request, range: { from, to } };
+  }
+
+  /** Tenant, time range and query as one WHERE clause over `source`, alias `e`. */
+  private filter(request: AggregationRequest): Filter {
     const compiled = compileSqliteWhere(request.query, request.range);
     return {
+      source: sourceOf(compiled),
       where: `e.tenant = ? AND e.ts >= ? AND e.ts < ? AND (${compiled.sql})`,
       params: [request.tenant, request.range.from, request.range.to, ...compiled.params],
+      byContainer: compiled.byContainer,
     };
   }
+}
+
+function sourceOf(compiled: SqliteWhere): string {
+  return compiled.byContainer ? 'events e NOT INDEXED' : 'events e';
 }
 
 function text(value: unknown): string | null {

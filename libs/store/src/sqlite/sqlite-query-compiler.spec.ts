@@ -153,6 +153,7 @@ describe('compileSqliteWhere', () => {
     expect(compileSqliteWhere(parseQuery('host.name:node-1'))).toEqual({
       sql: 'e.host_name = ?',
       params: ['node-1'],
+      byContainer: false,
     });
     const indexed = new Database(':memory:');
     indexed.exec(DDL);

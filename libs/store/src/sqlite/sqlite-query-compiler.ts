@@ -35,6 +35,12 @@ export const SQLITE_FIELD_COLUMNS: Readonly<Record<string, string>> = {
 export interface SqliteWhere {
   sql: string;
   params: unknown[];
+  /**
+   * Every match is an event of one container in the range, found in the container
+   * index: reading those by `seq` beats any scan of the range, which SQLite would
+   * otherwise choose for want of statistics on the FTS lookup.
+   */
+  byContainer: boolean;
 }
 
 /**
@@ -45,8 +51,11 @@ export interface SqliteWhere {
  */
 export function compileSqliteWhere(node: QueryNode, range?: TimeRange): SqliteWhere {
   const params: unknown[] = [];
-  const sql = new WhereCompiler(params, range).compile(node);
-  return { sql, params };
+  const compiler = new WhereCompiler(params, range);
+  const sql = compiler.compile(node);
+  const conjuncts = node.kind === 'and' ? node.children : [node];
+  const byContainer = conjuncts.some((child) => compiler.containerMatch(child) !== undefined);
+  return { sql, params, byContainer };
 }
 
 /** The SQLite JSON path of a dotted field inside `doc`, with every key quoted. */
@@ -142,7 +151,7 @@ class WhereCompiler {
    * when the node is anything else or the range is too long for the index to pay.
    * Stored names are strings, so only the string form of the value can match.
    */
-  private containerMatch(node: QueryNode): string | undefined {
+  containerMatch(node: QueryNode): string | undefined {
     if (node.kind !== 'term' || node.field !== CONTAINER_FIELD || !this.range) return undefined;
     const name = termTargets(node.value).string;
     if (name === undefined) return undefined;
