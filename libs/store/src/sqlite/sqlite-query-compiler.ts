@@ -36,9 +36,9 @@ export interface SqliteWhere {
   sql: string;
   params: unknown[];
   /**
-   * Every match is an event of one container in the range, found in the container
-   * index: reading those by `seq` beats any scan of the range, which SQLite would
-   * otherwise choose for want of statistics on the FTS lookup.
+   * A top-level conjunct matches one container's events, found in the container index:
+   * reading just those by `seq` beats a scan of the range, which SQLite would otherwise
+   * choose for want of statistics on the FTS lookup.
    */
   byContainer: boolean;
 }
@@ -84,8 +84,6 @@ const GLOB: WildcardDialect = {
 };
 
 class WhereCompiler {
-  private readonly columns = SQLITE_FIELD_COLUMNS;
-
   constructor(
     private readonly params: unknown[],
     private readonly range: TimeRange | undefined,
@@ -164,7 +162,7 @@ class WhereCompiler {
   }
 
   private exists(field: string): string {
-    const column = this.columns[field];
+    const column = SQLITE_FIELD_COLUMNS[field];
     if (column !== undefined) return `e.${column} IS NOT NULL`;
     const path = jsonPath(field);
     return (
@@ -175,7 +173,7 @@ class WhereCompiler {
   }
 
   private field(field: string, predicate: ScalarPredicate): string {
-    const column = this.columns[field];
+    const column = SQLITE_FIELD_COLUMNS[field];
     if (column !== undefined) {
       const ofType = field === TIMESTAMP_FIELD ? predicate.number : predicate.text;
       return ofType ? ofType(`e.${column}`) : '0';
