@@ -199,6 +199,19 @@ describe('compileSqliteWhere', () => {
     ]);
   });
 
+  it('says when every match comes from one container, so the store reads by seq', () => {
+    const byContainer = (query: string, range?: TimeRange) =>
+      compileSqliteWhere(parseQuery(query), range).byContainer;
+    const range = RANGES[0];
+    expect(byContainer('container.name:api', range)).toBe(true);
+    expect(byContainer('log.level:error AND container.name:api AND refused', range)).toBe(true);
+    expect(byContainer('container.name:api', undefined)).toBe(false);
+    expect(byContainer('container.name:api OR container.name:auth', range)).toBe(false);
+    expect(byContainer('NOT container.name:api', range)).toBe(false);
+    expect(byContainer('container.name:api*', range)).toBe(false);
+    expect(byContainer('container.name:api', { from: 0, to: 8.64e15 })).toBe(false);
+  });
+
   it('covers partial minutes whole, and the time filter trims what they overhang', () => {
     const node = parseQuery('container.name:api');
     const { params } = compileSqliteWhere(node, RANGES[1]);
