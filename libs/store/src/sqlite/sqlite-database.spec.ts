@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,15 +43,36 @@ function writeFirstVersionStore(path: string): void {
 describe('SqliteDatabase migrations', () => {
   let dir: string;
   let database: SqliteDatabase;
+  let logged: string[];
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'logwarden-migrate-'));
     writeFirstVersionStore(join(dir, 'logwarden.db'));
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     database = new SqliteDatabase({ dataDir: dir, synchronous: 'normal' });
+    logged = log.mock.calls.map(([message]) => String(message));
+    log.mockRestore();
   });
   afterAll(() => {
     database.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says at startup that it is upgrading the store, and when it is done', () => {
+    const file = join(dir, 'logwarden.db');
+    expect(logged).toEqual([
+      `upgrading ${file} from schema 1 to ${EVENT_MIGRATIONS.length}`,
+      expect.stringMatching(new RegExp(`^upgraded ${file} in \\d+\\.\\d s$`)),
+    ]);
+  });
+
+  it('creates a new store without a word', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'logwarden-fresh-'));
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    new SqliteDatabase({ dataDir: fresh, synchronous: 'normal' }).close();
+    expect(log).not.toHaveBeenCalled();
+    log.mockRestore();
+    rmSync(fresh, { recursive: true, force: true });
   });
 
   const ids = (query: string, from = T0, to = T0 + 86_400_000): string[] => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,6 +189,19 @@ export class SqliteDatabase {
   private migrate(): void {
     const migrations = this.options.migrations ?? EVENT_MIGRATIONS;
     const applied = this.db.pragma('user_version', { simple: true }) as number;
+    if (applied === 0 || applied >= migrations.length) {
+      this.apply(migrations, applied);
+      return;
+    }
+    // An upgrade may rebuild an index over every stored event: say why startup waits.
+    const logger = new Logger(SqliteDatabase.name);
+    const started = Date.now();
+    logger.log(`upgrading ${this.path} from schema ${applied} to ${migrations.length}`);
+    this.apply(migrations, applied);
+    logger.log(`upgraded ${this.path} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  private apply(migrations: string[], applied: number): void {
     for (let version = applied; version < migrations.length; version++) {
       this.db.transaction(() => {
         this.db.exec(migrations[version]);
