@@ -84,12 +84,17 @@ function insert(rows: WriterRow[]): Float64Array {
 
 function append(request: Extract<WriterRequest, { kind: 'append' }>): void {
   if (open !== undefined && open.rows + request.rows.length > MAX_ROWS_PER_TRANSACTION) finish();
-  if (open === undefined) {
-    begin.run();
-    open = { started: process.hrtime.bigint(), rows: 0, appends: [] };
-    setImmediate(finish);
+  try {
+    if (open === undefined) {
+      begin.run();
+      open = { started: process.hrtime.bigint(), rows: 0, appends: [] };
+      setImmediate(finish);
+    }
+    savepoint.run();
+  } catch (error) {
+    reply({ kind: 'failed', id: request.id, message: (error as Error).message });
+    return;
   }
-  savepoint.run();
   try {
     const positions = insert(request.rows);
     release.run();
