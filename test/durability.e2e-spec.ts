@@ -74,6 +74,34 @@ describe('durability', () => {
     }
   });
 
+  it('judges each event once across a restart, those no rule reads included', async () => {
+    const detectorEvents = async (url: string) =>
+      Number(
+        /^logwarden_detector_events_total (\d+)$/m.exec(
+          (await call(url, '/metrics', { key: null })).text,
+        )?.[1],
+      );
+    const first = await startLogwarden();
+    await postLogs(
+      first.url,
+      ndjson([{ message: 'Failed password for root from 203.0.113.9 port 40022 ssh2' }]),
+    );
+    await postLogs(
+      first.url,
+      ndjson(['GET / 200', 'GET /a 200', 'GET /b 200'].map((message) => ({ message }))),
+    );
+    expect(await detectorEvents(first.url)).toBe(4);
+    await first.stop();
+
+    // Had the detector's position stayed at the failed login, the three would be judged again.
+    const second = await startLogwarden({ dataDir: first.dataDir });
+    try {
+      expect(await detectorEvents(second.url)).toBe(0);
+    } finally {
+      await second.destroy();
+    }
+  });
+
   /** Sends 200-line batches from four workers until stopped; answers what was acknowledged. */
   function sendContinuously(url: string) {
     const acknowledged: number[] = [];

@@ -23,7 +23,7 @@ export class AppModule {
         StoreModule.embedded(),
         AuthModule,
         IngestModule,
-        ProcessorModule,
+        ProcessorModule.consumedBy(DetectorModule),
         SearchModule,
         DetectorModule,
         AlertingModule,

@@ -8,6 +8,7 @@ import {
 import { Assignment, BUS, Bus, BusMessage, Subscription, Topics } from '@logwarden/bus';
 import { CONFIG, LogwardenConfig } from '@logwarden/config';
 import { Metrics } from '@logwarden/ops';
+import type { EventInterest } from '@logwarden/processor';
 import { parseQuery } from '@logwarden/query';
 import { Detection, EngineState, EngineStats, RuleEngine } from '@logwarden/rules';
 import type { EcsEvent } from '@logwarden/schema';
@@ -73,8 +74,12 @@ interface Lane {
  * replays the events behind it instead of losing it.
  */
 @Injectable()
-export class DetectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DetectorService
+  implements EventInterest, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(DetectorService.name);
+  /** The enabled rules, asked only which events they read: its state stays empty. */
+  private readonly filters: RuleEngine;
   private readonly lanes = new Map<number | undefined, Lane>();
   private readonly recent = new RecentEventIds(RECENT_EVENT_IDS);
   /** The partitions this instance owns, once the group said. */
@@ -94,6 +99,7 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RuleStats) stats: RuleStats,
   ) {
+    this.filters = new RuleEngine(catalog.enabled(), { maxGroupsPerRule: MAX_GROUPS_PER_RULE });
     stats.report(() => this.groupsByRule());
     metrics.gauge(
       'logwarden_detector_late_events',
@@ -140,6 +146,25 @@ export class DetectorService implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await this.serialize(() => this.checkpoint());
+  }
+
+  /** Whether an enabled rule reads the event: in one process, the processor publishes only those. */
+  wants(event: EcsEvent): boolean {
+    return this.filters.wants(event);
+  }
+
+  /**
+   * Stored events no rule reads: they count as evaluated, for they would have changed nothing,
+   * and the embedded lane's position moves past them so that a restart does not replay them.
+   */
+  passedOver(count: number, position: number | undefined): Promise<void> {
+    return this.serialize(async () => {
+      this.metrics.detectorEvents.inc(count);
+      const lane = this.lanes.get(undefined);
+      if (lane === undefined || position === undefined) return;
+      lane.position = Math.max(lane.position ?? position, position);
+      lane.dirty = true;
+    });
   }
 
   private serialize(task: () => Promise<void>): Promise<void> {

@@ -1,2 +1,3 @@
+export * from './event-interest';
 export * from './processor.service';
 export * from './processor.module';

@@ -39,6 +39,22 @@ ${SSH_BRUTE_FORCE.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
     expect(Object.keys(engine.stats().groups)).toEqual(['any-failure', 'ssh-brute-force']);
   });
 
+  it('wants the events some enabled rule reads, and only those leave a trace', () => {
+    const engine = engineFor(`
+- {id: disabled, name: Off, category: availability, severity: info, type: match, filter: '*', enabled: false}
+${SSH_BRUTE_FORCE.replace(/^/gm, '  ').replace(/^ {2}id:/m, '- id:')}
+`);
+    const success = event(0, { event: { outcome: 'success' }, source: { ip: '10.0.0.5' } });
+    expect(engine.wants(failure(0))).toBe(true);
+    expect(engine.wants(success)).toBe(false);
+
+    const before = JSON.stringify(engine.snapshot());
+    expect(engine.evaluate(success)).toEqual([]);
+    expect(JSON.stringify(engine.snapshot())).toBe(before);
+    engine.evaluate(failure(0));
+    expect(JSON.stringify(engine.snapshot())).not.toBe(before);
+  });
+
   it('keeps at most maxGroupsPerRule groups, evicting the least recently seen', () => {
     const engine = engineFor(SSH_BRUTE_FORCE, { maxGroupsPerRule: 100 });
     const detections = [];

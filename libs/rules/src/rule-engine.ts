@@ -118,6 +118,13 @@ export class RuleEngine {
     return out;
   }
 
+  /** Whether some rule reads the event. `evaluate` leaves the engine as it was for any other. */
+  wants(event: EcsEvent): boolean {
+    for (let i = 0; i < this.evaluators.length; i++)
+      if (this.evaluators[i].matches(event)) return true;
+    return false;
+  }
+
   /**
    * Declares that event time has reached `watermarkMs`: flatline rules judge the
    * window ending there, idle groups are forgotten, and events older than

@@ -40,6 +40,9 @@ import { eventTime, formatTimestamp, TIMESTAMP_FIELDS } from './timestamp';
 /** Logstash's tag for an event whose `@timestamp` could not be read; the value moves to `_@timestamp`. */
 export const TIMESTAMP_FAILURE_TAG = '_timestampparsefailure';
 
+/** What a record's `data` is left as once its event took it over. */
+const HANDED_OVER: Record<string, unknown> = Object.freeze({});
+
 interface BatchContext {
   tenant: string;
   protocol: string;
@@ -58,8 +61,9 @@ interface BatchContext {
  * spares a copy of every event while the batch waits to be stored. The caller
  * must not use `data` afterwards, and no object may be shared between two
  * records or appear twice in one (each record decoded by its own JSON.parse).
- * Each record's `raw` is emptied once its ids are derived, so the text, about
- * a third of what a record weighs, does not wait for the commit with it.
+ * Each record is then emptied (`raw` once its ids are derived, `data` once its
+ * event took it over): ingest keeps its records until the commit, and of the
+ * events only those the processor holds should wait that long.
  */
 export function normalizeBatch(batch: RawBatch): EcsEvent[] {
   const receivedAt = Number.isFinite(batch.receivedAt) ? batch.receivedAt : Date.now();
@@ -91,6 +95,7 @@ export function normalizeBatch(batch: RawBatch): EcsEvent[] {
       events.push(doc as EcsEvent);
     }
     record.raw = '';
+    record.data = HANDED_OVER;
   }
   return events;
 }

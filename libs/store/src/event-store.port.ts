@@ -49,6 +49,8 @@ export interface TermsBucket {
 export interface AppendFailure {
   /** Position of the event in the appended batch. */
   index: number;
+  /** The event itself: the caller may have let its own reference go while the store worked. */
+  event: EcsEvent;
   reason: string;
 }
 

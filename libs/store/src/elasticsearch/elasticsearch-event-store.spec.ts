@@ -394,7 +394,11 @@ describe('ElasticsearchEventStore', () => {
         duplicates: 1,
         fresh: [false, true, false],
         failed: [
-          { index: 2, reason: 'document_parsing_exception: [1:2] failed to parse field [labels]' },
+          {
+            index: 2,
+            event: e3,
+            reason: 'document_parsing_exception: [1:2] failed to parse field [labels]',
+          },
         ],
       });
     });
@@ -483,12 +487,13 @@ describe('ElasticsearchEventStore', () => {
 
     it('refuses an event without a readable time and stores the rest', async () => {
       es.route({ 'POST /_bulk': { items: [created] } });
-      const result = await store.append([event('bad', 'not a time'), e1]);
+      const bad = event('bad', 'not a time');
+      const result = await store.append([bad, e1]);
       expect(result).toEqual({
         stored: 1,
         duplicates: 0,
         fresh: [false, true],
-        failed: [{ index: 0, reason: '@timestamp "not a time" is not a date' }],
+        failed: [{ index: 0, event: bad, reason: '@timestamp "not a time" is not a date' }],
       });
       expect(es.requests[0].body).toHaveLength(2);
     });

@@ -183,7 +183,7 @@ export class ElasticsearchEventStore implements EventStore {
     const pending: Pending[] = [];
     events.forEach((event, index) => {
       const entry = bulkEntry(event, this.names);
-      if ('error' in entry) result.failed.push({ index, reason: entry.error });
+      if ('error' in entry) result.failed.push({ index, event, reason: entry.error });
       else pending.push({ index, lines: entry.lines, uncertain: false });
     });
     for (const chunk of bulkChunks(pending)) {
@@ -192,7 +192,7 @@ export class ElasticsearchEventStore implements EventStore {
           result.fresh[index] = true;
           result.stored += 1;
         } else if (status === 409) result.duplicates += 1;
-        else result.failed.push({ index, reason });
+        else result.failed.push({ index, event: events[index], reason });
       });
     }
     result.failed.sort((a, b) => a.index - b.index);

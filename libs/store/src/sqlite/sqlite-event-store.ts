@@ -68,19 +68,14 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  async append(events: EcsEvent[]): Promise<AppendResult> {
-    if (events.length === 0) return { stored: 0, duplicates: 0, fresh: [], positions: [] };
-    const written = await this.writer.append(writerRows(events));
-    // One indexed pass: Array.from, map and filter cost this hot path about 140 bytes per event.
-    const positions = new Array<number>(written.length);
-    const fresh = new Array<boolean>(written.length);
-    let stored = 0;
-    for (let i = 0; i < written.length; i++) {
-      positions[i] = written[i];
-      fresh[i] = written[i] > 0;
-      if (fresh[i]) stored++;
-    }
-    return { stored, duplicates: events.length - stored, fresh, positions };
+  /**
+   * Not `async`: an async function keeps its arguments until it returns, and the caller
+   * decides which of the events outlive the commit.
+   */
+  append(events: EcsEvent[]): Promise<AppendResult> {
+    if (events.length === 0)
+      return Promise.resolve({ stored: 0, duplicates: 0, fresh: [], positions: [] });
+    return this.writer.append(writerRows(events)).then(appendResult);
   }
 
   /** Prepared statements by SQL text: a query shape seen once is usually seen again. */
@@ -288,6 +283,20 @@ export class SqliteEventStore implements EventStore {
 
 function sourceOf(compiled: SqliteWhere): string {
   return compiled.byContainer ? 'events e NOT INDEXED' : 'events e';
+}
+
+/** The writer's answer, each row's `seq` or 0 for a duplicate, as the port's result. */
+function appendResult(written: Float64Array): AppendResult {
+  // One indexed pass: Array.from, map and filter cost this hot path about 140 bytes per event.
+  const positions = new Array<number>(written.length);
+  const fresh = new Array<boolean>(written.length);
+  let stored = 0;
+  for (let i = 0; i < written.length; i++) {
+    positions[i] = written[i];
+    fresh[i] = written[i] > 0;
+    if (fresh[i]) stored++;
+  }
+  return { stored, duplicates: written.length - stored, fresh, positions };
 }
 
 function text(value: unknown): string | null {
