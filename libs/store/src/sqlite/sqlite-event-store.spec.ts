@@ -54,22 +54,28 @@ describe('SqliteEventStore appends', () => {
     expect(await storedIds(store)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'c1']);
   });
 
-  it('fails only the append the database refused, and goes on storing', async () => {
-    database.db
-      .exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.tenant = 'poison'
-      BEGIN SELECT RAISE(ABORT, 'poisoned tenant'); END`);
+  it('fails only the append the database refused, whole, and goes on storing', async () => {
+    database.db.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.id = 'p2'
+      BEGIN SELECT RAISE(ABORT, 'poisoned event'); END`);
     const [before, poisoned, after] = await Promise.allSettled([
       store.append(events('acme', ['a1', 'a2'])),
-      store.append(events('poison', ['p1', 'p2'])),
+      store.append(events('acme', ['p1', 'p2', 'p3'])),
       store.append(events('acme', ['b1'])),
     ]);
     expect(before).toMatchObject({ status: 'fulfilled', value: { stored: 2 } });
     expect(poisoned).toMatchObject({
       status: 'rejected',
-      reason: expect.objectContaining({ message: expect.stringMatching(/poisoned tenant/) }),
+      reason: expect.objectContaining({ message: expect.stringMatching(/poisoned event/) }),
     });
     expect(after).toMatchObject({ status: 'fulfilled', value: { stored: 1 } });
     await expect(store.append(events('acme', ['c1']))).resolves.toMatchObject({ stored: 1 });
     expect(await storedIds(store)).toEqual(['a1', 'a2', 'b1', 'c1']);
+    // p1, stored before p2 was refused, is gone from the text index as well.
+    const indexed = (word: string) =>
+      database.db
+        .prepare('SELECT count(*) FROM events_fts WHERE events_fts MATCH ?')
+        .pluck()
+        .get(word);
+    expect([indexed('p1'), indexed('a1')]).toEqual([0, 1]);
   });
 });
