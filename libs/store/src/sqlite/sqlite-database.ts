@@ -59,6 +59,12 @@ export const EVENT_MIGRATIONS: string[] = [
     DELETE FROM events_fts WHERE rowid = old.seq;
   END;
   `,
+  // FTS5 merges a level's segments once it holds 16 rather than 4: each posting is rewritten
+  // about half as often, which took 7-11 % off the writer's CPU time. A search reads up to 16
+  // segments per level instead of 4, which its figures do not show.
+  `
+  INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);
+  `,
 ];
 
 /**
