@@ -395,11 +395,20 @@ ${table([
 (hits: a search's total, capped at 10,000; the events a histogram or the top terms count)
 
 ${table([
-  ['Detection (in-process, one core)', 'rules', 'events', 'detections', 'us/event', 'events/s'],
+  [
+    'Detection (in-process, one core)',
+    'rules',
+    'events',
+    'read by a rule',
+    'detections',
+    'us/event',
+    'events/s',
+  ],
   [
     'built-in pack over the first batches',
     r.detection.rules,
     number(r.detection.events),
+    number(r.detection.read),
     r.detection.detections,
     number(r.detection.microsPerEvent, 2),
     number(r.detection.eventsPerSecond),

@@ -150,7 +150,12 @@ export class DetectorService
 
   /** Whether an enabled rule reads the event: in one process, the processor publishes only those. */
   wants(event: EcsEvent): boolean {
-    return this.filters.wants(event);
+    try {
+      return this.filters.wants(event);
+    } catch {
+      // Evaluated then, where what trips a rule is counted and logged without failing ingest.
+      return true;
+    }
   }
 
   /**
