@@ -19,6 +19,12 @@ export interface BusMessage<T> {
   offset?: number;
 }
 
+/**
+ * A handler owns the messages it is given and may change them (the processor normalizes
+ * records in place): a broker hands a redelivery new copies. The in-process bus hands over
+ * the publisher's own objects; of its topics only `logs.raw` has a handler that changes them,
+ * and it is that topic's one group.
+ */
 export type BusHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;
 
 export interface SubscribeOptions {

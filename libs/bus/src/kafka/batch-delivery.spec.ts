@@ -145,6 +145,29 @@ describe('deliverBatch', () => {
     expect(trace.resolved).toEqual(['0', '1', '2']);
   });
 
+  it('hands each retry the messages as decoded, not as the failed call left them', async () => {
+    const { batch } = control();
+    const seen: number[][] = [];
+    let failures = 1;
+    await deliverBatch(
+      0,
+      events(2),
+      async (messages: BusMessage<Event>[]) => {
+        seen.push(numbers(messages));
+        // A handler owns its messages, as the processor does when it normalizes records in place.
+        for (const message of messages) message.value.n = -1;
+        if (failures-- > 0) throw new Error('store unavailable');
+      },
+      batch,
+      POLICY,
+    );
+
+    expect(seen).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+  });
+
   it('splits a chunk that keeps failing and dead-letters the message that fails alone', async () => {
     const { batch, trace } = control();
     const subscriber = handler([5]);

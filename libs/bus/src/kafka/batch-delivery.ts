@@ -49,7 +49,12 @@ export interface BatchControl {
 
 interface Candidate<T> {
   record: IncomingRecord;
-  message: BusMessage<T>;
+  partition: number;
+  /**
+   * The record decoded and not yet handed over. A handler owns the messages it is given (the
+   * processor normalizes records in place), so each further call gets them decoded afresh.
+   */
+  unused: BusMessage<T> | undefined;
 }
 
 /** Abandons a batch without resolving the rest: the consumer stops or the partition moved. */
@@ -109,7 +114,7 @@ class ChunkDelivery<T> {
     for (const record of chunk) {
       const message = decodeRecord<T>(record, partition);
       if (message instanceof Error) letters.push({ record, error: message.message });
-      else candidates.push({ record, message });
+      else candidates.push({ record, partition, unused: message });
     }
     if (candidates.length > 0) letters.push(...(await this.deliverUntilSettled(candidates)));
     if (letters.length === 0) return;
@@ -169,7 +174,7 @@ class ChunkDelivery<T> {
       this.control.heartbeat().catch(() => undefined);
     }, this.policy.heartbeatEveryMs);
     try {
-      await this.handler(candidates.map((candidate) => candidate.message));
+      await this.handler(candidates.map(handOver));
       return undefined;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
@@ -187,4 +192,11 @@ class ChunkDelivery<T> {
     }
     this.checkCurrent();
   }
+}
+
+function handOver<T>(candidate: Candidate<T>): BusMessage<T> {
+  const message = candidate.unused ?? decodeRecord<T>(candidate.record, candidate.partition);
+  candidate.unused = undefined;
+  // It decoded once: the same bytes decode again.
+  return message as BusMessage<T>;
 }
