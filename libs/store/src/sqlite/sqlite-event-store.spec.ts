@@ -78,4 +78,15 @@ describe('SqliteEventStore appends', () => {
         .get(word);
     expect([indexed('p1'), indexed('a1')]).toEqual([0, 1]);
   });
+
+  it('stores exactly the appends it acknowledged when the database abandons a transaction', async () => {
+    database.db.exec(`CREATE TRIGGER roll_back BEFORE INSERT ON events WHEN NEW.id = 'p2'
+      BEGIN SELECT RAISE(ROLLBACK, 'transaction rolled back'); END`);
+    const sent = [['a1', 'a2'], ['p1', 'p2'], ['b1']];
+    const outcomes = await Promise.allSettled(sent.map((ids) => store.append(events('acme', ids))));
+    expect(outcomes[1]).toMatchObject({ status: 'rejected' });
+    await expect(store.append(events('acme', ['c1']))).resolves.toMatchObject({ stored: 1 });
+    const acknowledged = sent.filter((_, i) => outcomes[i].status === 'fulfilled').flat();
+    expect(await storedIds(store)).toEqual([...acknowledged, 'c1'].sort());
+  });
 });
